@@ -1,0 +1,1 @@
+"""STAN: video salient object detection with spatiotemporal attention networks."""

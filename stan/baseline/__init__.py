@@ -1,0 +1,1 @@
+"""Motion baselines: saliency from camera-compensated optical flow."""

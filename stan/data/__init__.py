@@ -1,0 +1,1 @@
+"""Data stage: dataset adapters, the synthetic video generator and the frame manifest."""

@@ -1,0 +1,1 @@
+"""Flow stage: optical flow between consecutive frames (OpenCV backends and FlowNet2)."""

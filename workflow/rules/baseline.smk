@@ -1,0 +1,22 @@
+# The flow-magnitude baseline: camera-compensated residual flow as saliency, one job per video.
+
+
+rule flow_magnitude:
+    input:
+        flow=flow_path,
+        code=stan_sources("baseline"),
+    output:
+        directory("results/saliency/{dataset}/flow-magnitude/{video}"),
+    params:
+        baseline=config["baseline"],
+    log:
+        "results/logs/baseline/{dataset}/{video}.log",
+    benchmark:
+        "results/benchmarks/baseline/{dataset}/{video}.tsv"
+    script:
+        "../scripts/flow_magnitude.py"
+
+
+rule baseline:
+    input:
+        all_baseline_maps,

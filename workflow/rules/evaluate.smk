@@ -1,0 +1,45 @@
+# Evaluation stage: per-video scores of each method, one table and one PR plot per dataset.
+
+
+rule score_method:
+    input:
+        manifest="results/manifests/{dataset}.csv",
+        maps=method_maps,
+        code=stan_sources("metrics", "evaluate"),
+    output:
+        scores="results/scores/{dataset}/{method}.csv",
+        curves="results/scores/{dataset}/{method}_curves.npz",
+    params:
+        pred_root="results/saliency/{dataset}/{method}",
+        binarize_threshold=config["evaluate"]["binarize_threshold"],
+    log:
+        "results/logs/evaluate/{dataset}/{method}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{dataset}/{method}.tsv"
+    script:
+        "../scripts/score_method.py"
+
+
+rule table:
+    input:
+        scores=expand(
+            "results/scores/{{dataset}}/{method}.csv", method=config["evaluate"]["methods"]
+        ),
+        curves=expand(
+            "results/scores/{{dataset}}/{method}_curves.npz",
+            method=config["evaluate"]["methods"],
+        ),
+    output:
+        table="results/tables/{dataset}.csv",
+        plot="results/plots/{dataset}_pr.png",
+    params:
+        methods=config["evaluate"]["methods"],
+    log:
+        "results/logs/evaluate/{dataset}_table.log",
+    script:
+        "../scripts/table.py"
+
+
+rule evaluate:
+    input:
+        expand("results/tables/{dataset}.csv", dataset=config["datasets"]),

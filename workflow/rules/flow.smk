@@ -1,0 +1,37 @@
+# Flow stage: optical flow of consecutive frames, one cache file per video.
+
+
+rule video_flow:
+    input:
+        manifest="results/manifests/{dataset}.csv",
+        code=stan_sources("flow"),
+    output:
+        npz="results/flow/{dataset}/{method}/{video}.npz",
+    params:
+        flow=config["flow"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    log:
+        "results/logs/flow/{dataset}/{method}/{video}.log",
+    benchmark:
+        "results/benchmarks/flow/{dataset}/{method}/{video}.tsv"
+    script:
+        "../scripts/flow.py"
+
+
+rule flo_export:
+    input:
+        npz="results/flow/{dataset}/{method}/{video}.npz",
+    output:
+        directory("results/flo/{dataset}/{method}/{video}"),
+    log:
+        "results/logs/flo/{dataset}/{method}/{video}.log",
+    script:
+        "../scripts/flo_export.py"
+
+
+rule flow:
+    input:
+        all_flow_files,

@@ -1,0 +1,11 @@
+from stan.evaluate import make_table, plot_pr
+from stan.logs import log_to
+
+log_to(snakemake.log[0])
+methods = snakemake.params.methods
+make_table(dict(zip(methods, snakemake.input.scores)), snakemake.output.table)
+plot_pr(
+    dict(zip(methods, snakemake.input.curves)),
+    snakemake.output.plot,
+    title=f"{snakemake.wildcards.dataset}: precision-recall",
+)
