@@ -30,7 +30,9 @@ def camera_flow(flow: np.ndarray, cfg: FlowMagnitudeConfig) -> np.ndarray:
     h, w = flow.shape[:2]
     if cfg.model == "none":
         return np.zeros_like(flow)
-    ys, xs = np.mgrid[cfg.grid_step // 2 : h : cfg.grid_step, cfg.grid_step // 2 : w : cfg.grid_step]
+    ys, xs = np.mgrid[
+        cfg.grid_step // 2 : h : cfg.grid_step, cfg.grid_step // 2 : w : cfg.grid_step
+    ]
     src = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32)
     dst = src + flow[ys.ravel(), xs.ravel()]
     if len(src) < 4:
@@ -38,7 +40,9 @@ def camera_flow(flow: np.ndarray, cfg: FlowMagnitudeConfig) -> np.ndarray:
     if cfg.model == "homography":
         matrix, _ = cv2.findHomography(src, dst, cv2.RANSAC, cfg.ransac_threshold)
     elif cfg.model == "affine":
-        affine, _ = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=cfg.ransac_threshold)
+        affine, _ = cv2.estimateAffine2D(
+            src, dst, method=cv2.RANSAC, ransacReprojThreshold=cfg.ransac_threshold
+        )
         matrix = None if affine is None else np.vstack([affine, [0, 0, 1]])
     else:
         raise ValueError(f"unknown motion model {cfg.model!r} (config key baseline.model)")
@@ -56,7 +60,9 @@ def residual_magnitude(flow: np.ndarray, cfg: FlowMagnitudeConfig) -> np.ndarray
     return np.hypot(residual[..., 0], residual[..., 1])
 
 
-def flow_magnitude_saliency(flow: np.ndarray, cfg: FlowMagnitudeConfig = FlowMagnitudeConfig()) -> np.ndarray:
+def flow_magnitude_saliency(
+    flow: np.ndarray, cfg: FlowMagnitudeConfig = FlowMagnitudeConfig()
+) -> np.ndarray:
     """Saliency map in [0, 1] (float32, H x W) from one frame's flow."""
     mag = residual_magnitude(flow, cfg)
     if cfg.blur_sigma > 0:

@@ -21,8 +21,9 @@ last number in their name. ``*PROB*`` files beside colour masks are probability 
 Salient-object mask: FBMS labels every moving object with its own value; the saliency ground
 truth is the union of all objects, i.e. every pixel that is not background. Background is black
 (value 0) in grey masks (``.pgm``, ``.png``) and white in colour ``.ppm`` masks, as the loaders
-above treat it. Converted masks are written as 0/255 PNGs to ``<gt_cache>/<video>/<frame>.png``
-so that ``stan.io.read_mask`` and outside tools read them directly.
+above treat it. Converted masks are written as 0/255 PNGs to
+``<gt_cache>/<video>/<frame>.png`` so that ``stan.io.read_mask`` and outside tools read them
+directly; a later run rewrites only the cached masks whose content would change.
 
 Frame ids are the frame file stems (e.g. ``cars1_01``). Should a video mix paddings (``x_9``,
 ``x_10``), the number in its ids is zero-padded to one width so that ids sort in time order.
@@ -40,7 +41,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from stan.data.manifest import COLUMNS, resolve_split, validate_manifest
-from stan.io import InputError, write_png
+from stan.io import InputError, read_mask, write_png
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def _index_video(video_dir: Path, cache_dir: Path, split: str) -> list[tuple]:
                 f"{frames[0]} ({size[1]}x{size[0]}); fix or remove the mismatched file"
             )
         target = cache_dir / f"{ids[index]}.png"
-        if not target.is_file() or target.stat().st_mtime < source.stat().st_mtime:
+        if not (target.is_file() and np.array_equal(read_mask(target), mask)):
             write_png(target, mask.astype(np.uint8) * 255)
         gt_paths[index] = str(target)
     if not gt_paths:

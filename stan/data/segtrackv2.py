@@ -13,8 +13,9 @@ is ``value > 128`` as in ``stan.io.read_mask``.
 
 The saliency ground truth of a frame is the union of all its objects. A video with one object
 keeps its original mask files; the union of several objects is written as a 0/255 PNG to
-``<gt_cache>/<video>/<frame>.png``. The team's copy of ``bmx`` holds only object 2 (the bicycle):
-its ground truth is the bicycle alone, so the rider counts as background there.
+``<gt_cache>/<video>/<frame>.png`` (rewritten only when its content would change). The team's
+copy of ``bmx`` holds only object 2 (the bicycle): its ground truth is the bicycle alone, so the
+rider counts as background there.
 
 Frame ids are the frame file stems. The paper (section 4.1) trains on all SegTrackV2 videos,
 hence the default ``test_split="none"``.
@@ -121,8 +122,7 @@ def _index_video(frame_dir: Path, gt_dir: Path, cache_dir: Path, split: str) -> 
             gt[stem] = str(sources[0])
             continue
         target = cache_dir / f"{stem}.png"
-        newest = max(s.stat().st_mtime for s in sources)
-        if not target.is_file() or target.stat().st_mtime < newest:
+        if not (target.is_file() and np.array_equal(read_mask(target), union)):
             write_png(target, union.astype(np.uint8) * 255)
         gt[stem] = str(target)
     if objects and not gt:

@@ -86,8 +86,8 @@ def decode_video(video: Path, out_dir: Path) -> list[Path]:
     capture = cv2.VideoCapture(str(video))
     if not capture.isOpened():
         raise InputError(
-            f"{video}: OpenCV cannot open this video (unknown codec or damaged file); re-encode it, "
-            "e.g. `ffmpeg -i in -c:v libx264 out.mp4`, or remove it from the folder"
+            f"{video}: OpenCV cannot open this video (unknown codec or damaged file); re-encode "
+            "it, e.g. `ffmpeg -i in -c:v libx264 out.mp4`, or remove it from the folder"
         )
     expected = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     frames = []

@@ -26,7 +26,9 @@ def _gray(frame: np.ndarray) -> np.ndarray:
 def dis(preset: str = "medium") -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """Dense Inverse Search (Kroeger et al., ECCV 2016)."""
     if preset not in DIS_PRESETS:
-        raise ValueError(f"unknown DIS preset {preset!r} (config key flow.dis_preset); use {sorted(DIS_PRESETS)}")
+        raise ValueError(
+            f"unknown DIS preset {preset!r} (config key flow.dis_preset); use {sorted(DIS_PRESETS)}"
+        )
     engine = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
 
     def run(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -47,11 +47,15 @@ def pair_estimator(method: str, params: dict):
     elif method == "tvl1":
         single = opencv.tvl1()
     else:
-        raise InputError(f"unknown flow method {method!r} (config key flow.method); use one of {METHODS}")
+        raise InputError(
+            f"unknown flow method {method!r} (config key flow.method); use one of {METHODS}"
+        )
 
     def estimate(frames):
         pairs = zip(frames[:-1], frames[1:], strict=False)
-        flows = [single(a, b) for a, b in tqdm(pairs, total=len(frames) - 1, desc="flow", leave=False)]
+        flows = [
+            single(a, b) for a, b in tqdm(pairs, total=len(frames) - 1, desc="flow", leave=False)
+        ]
         return np.stack(flows) if flows else np.zeros((0, *frames[0].shape[:2], 2), np.float32)
 
     return estimate
@@ -72,7 +76,9 @@ def compute_video_flow(
     shape = frames[0].shape[:2]
     for path, frame in zip(rows["image"], frames, strict=True):
         if frame.shape[:2] != shape:
-            raise InputError(f"{path}: frame size {frame.shape[:2]} differs from the video's {shape}")
+            raise InputError(
+                f"{path}: frame size {frame.shape[:2]} differs from the video's {shape}"
+            )
     log.info("%s: %d frames of %dx%d, method %s", video, len(frames), shape[1], shape[0], method)
     flow = complete_last_frame(pair_estimator(method, params)(frames), shape)
     ids = list(rows["frame"])

@@ -39,10 +39,15 @@ def weighted_fmeasure(pair: PreparedPair, beta2: float = BETA2) -> float:
     if pair.n_fg == 0:
         return 0.0
     background = ~gt
-    dist, (iy, ix) = distance_transform_edt(background, return_indices=True)
+    h, w = gt.shape
+    iy, ix = distance_transform_edt(background, return_distances=False, return_indices=True)
+    # the distance SciPy would return, computed the same way from the nearest-pixel indices
+    dy = iy - np.arange(h, dtype=iy.dtype)[:, None]
+    dx = ix - np.arange(w, dtype=ix.dtype)[None, :]
+    dist = np.sqrt(dy * dy + dx * dx, dtype=np.float64)
     error = np.abs(pair.pred - gt)
     # foreground pixels index themselves, so one gather gives E inside and E(nearest fg) outside
-    dependent = error[iy, ix]
+    dependent = np.take(error, iy * w + ix)
     # a symmetric kernel: correlation (OpenCV) equals convolution (MATLAB imfilter/SciPy), zero pad
     smoothed = cv2.filter2D(dependent, -1, _KERNEL, borderType=cv2.BORDER_CONSTANT)
     min_error = np.where(gt & (smoothed < error), smoothed, error)

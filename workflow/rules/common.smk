@@ -32,10 +32,11 @@ def dataset_videos(dataset, split=None):
 
 def stan_sources(*packages):
     """The Python files of the given stan sub-packages: editing them reruns the stage."""
+    root = workflow.basedir
     files = []
     for package in packages:
-        files += sorted(glob.glob(f"stan/{package}/**/*.py", recursive=True))
-        files += sorted(glob.glob(f"stan/{package}.py"))
+        files += sorted(glob.glob(f"{root}/stan/{package}/**/*.py", recursive=True))
+        files += sorted(glob.glob(f"{root}/stan/{package}.py"))
     return files
 
 

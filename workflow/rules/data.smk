@@ -2,14 +2,14 @@
 
 
 rule synthetic_dataset:
-    output:
-        directory("results/datasets/synthetic"),
-    params:
-        generate=config["data"]["synthetic"]["generate"],
     input:
         code=stan_sources("data"),
+    output:
+        directory("results/datasets/synthetic"),
     log:
         "results/logs/data/synthetic_dataset.log",
+    params:
+        generate=config["data"]["synthetic"]["generate"],
     script:
         "../scripts/synthetic_dataset.py"
 
@@ -19,12 +19,12 @@ checkpoint manifest:
         unpack(manifest_inputs),
     output:
         csv="results/manifests/{dataset}.csv",
+    log:
+        "results/logs/data/manifest_{dataset}.log",
     params:
         adapter=manifest_adapter,
         settings=manifest_settings,
         cache_dir=manifest_cache_dir,
-    log:
-        "results/logs/data/manifest_{dataset}.log",
     script:
         "../scripts/manifest.py"
 

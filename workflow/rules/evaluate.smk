@@ -9,13 +9,13 @@ rule score_method:
     output:
         scores="results/scores/{dataset}/{method}.csv",
         curves="results/scores/{dataset}/{method}_curves.npz",
-    params:
-        pred_root="results/saliency/{dataset}/{method}",
-        binarize_threshold=config["evaluate"]["binarize_threshold"],
     log:
         "results/logs/evaluate/{dataset}/{method}.log",
     benchmark:
         "results/benchmarks/evaluate/{dataset}/{method}.tsv"
+    params:
+        pred_root="results/saliency/{dataset}/{method}",
+        binarize_threshold=config["evaluate"]["binarize_threshold"],
     script:
         "../scripts/score_method.py"
 
@@ -23,7 +23,8 @@ rule score_method:
 rule table:
     input:
         scores=expand(
-            "results/scores/{{dataset}}/{method}.csv", method=config["evaluate"]["methods"]
+            "results/scores/{{dataset}}/{method}.csv",
+            method=config["evaluate"]["methods"],
         ),
         curves=expand(
             "results/scores/{{dataset}}/{method}_curves.npz",
@@ -32,10 +33,10 @@ rule table:
     output:
         table="results/tables/{dataset}.csv",
         plot="results/plots/{dataset}_pr.png",
-    params:
-        methods=config["evaluate"]["methods"],
     log:
         "results/logs/evaluate/{dataset}_table.log",
+    params:
+        methods=config["evaluate"]["methods"],
     script:
         "../scripts/table.py"
 

@@ -7,16 +7,16 @@ rule video_flow:
         code=stan_sources("flow"),
     output:
         npz="results/flow/{dataset}/{method}/{video}.npz",
-    params:
-        flow=config["flow"],
-    threads: 2
-    resources:
-        mem_mb=4000,
-        runtime=30,
     log:
         "results/logs/flow/{dataset}/{method}/{video}.log",
     benchmark:
         "results/benchmarks/flow/{dataset}/{method}/{video}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        flow=config["flow"],
     script:
         "../scripts/flow.py"
 

@@ -32,7 +32,9 @@ def correlate(
     Kernel size 1 and stride1 1 as in FlowNet2; the result is not followed by an activation.
     """
     if f1.shape != f2.shape or f1.dim() != 4:
-        raise ValueError(f"correlate needs two (B, C, H, W) maps of one shape, got {f1.shape}, {f2.shape}")
+        raise ValueError(
+            f"correlate needs two (B, C, H, W) maps of one shape, got {f1.shape}, {f2.shape}"
+        )
     if max_displacement < 0 or stride2 < 1 or max_displacement % stride2:
         raise ValueError(
             f"max_displacement ({max_displacement}) must be a non-negative multiple of stride2 ({stride2})"

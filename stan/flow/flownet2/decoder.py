@@ -15,8 +15,8 @@ registered in upstream order), so the decoder is a base class rather than a chil
 
 from __future__ import annotations
 
-from torch import Tensor, nn
 import torch
+from torch import Tensor, nn
 
 from .blocks import deconv, inter_conv, predict_flow, upsample_flow
 
@@ -54,7 +54,9 @@ class FlowDecoderNet(nn.Module):
             up_features = getattr(self, f"deconv{level}")(features)
             up_flow = getattr(self, f"upsampled_flow{level + 1}_to_{level}")(flow)
             features = torch.cat((skip, up_features, up_flow), dim=1)
-            head_in = getattr(self, f"inter_conv{level}")(features) if self._use_inter_conv else features
+            head_in = (
+                getattr(self, f"inter_conv{level}")(features) if self._use_inter_conv else features
+            )
             flow = getattr(self, f"predict_flow{level}")(head_in)
             flows.append(flow)
         return tuple(reversed(flows))

@@ -25,7 +25,9 @@ class FlowNetC(FlowDecoderNet):
         self.conv2 = conv(64, 128, kernel_size=5, stride=2)
         self.conv3 = conv(128, 256, kernel_size=5, stride=2)
         self.conv_redir = conv(256, 32, kernel_size=1, stride=1)
-        self.corr = Correlation(pad_size=20, kernel_size=1, max_displacement=20, stride1=1, stride2=2)
+        self.corr = Correlation(
+            pad_size=20, kernel_size=1, max_displacement=20, stride1=1, stride2=2
+        )
         self.corr_activation = nn.LeakyReLU(LEAKY_SLOPE, inplace=True)
         self.conv3_1 = conv(473, 256)
         self.conv4 = conv(256, 512, stride=2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 
@@ -56,4 +58,9 @@ def build_model(name: str, device: str | torch.device = "cpu") -> nn.Module:
 
 def expected_shapes(name: str) -> dict[str, tuple[int, ...]]:
     """state_dict key -> shape of a model, in upstream order, without allocating weights."""
-    return {k: tuple(v.shape) for k, v in build_model(name, "meta").state_dict().items()}
+    return dict(_shapes(name))
+
+
+@functools.cache
+def _shapes(name: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    return tuple((k, tuple(v.shape)) for k, v in build_model(name, "meta").state_dict().items())

@@ -18,9 +18,13 @@ from torch import nn
 def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     """Sample (B, C, H, W) ``image`` at pixel + ``flow`` (B, 2, H, W; u right, v down, pixels)."""
     if image.dim() != 4 or flow.dim() != 4 or flow.shape[1] != 2:
-        raise ValueError(f"warp needs image (B, C, H, W) and flow (B, 2, H, W), got {image.shape}, {flow.shape}")
+        raise ValueError(
+            f"warp needs image (B, C, H, W) and flow (B, 2, H, W), got {image.shape}, {flow.shape}"
+        )
     if image.shape[0] != flow.shape[0] or image.shape[2:] != flow.shape[2:]:
-        raise ValueError(f"image {tuple(image.shape)} and flow {tuple(flow.shape)} differ in batch or size")
+        raise ValueError(
+            f"image {tuple(image.shape)} and flow {tuple(flow.shape)} differ in batch or size"
+        )
     b, c, h, w = image.shape
     ys = torch.arange(h, device=flow.device, dtype=flow.dtype).view(1, h, 1)
     xs = torch.arange(w, device=flow.device, dtype=flow.dtype).view(1, 1, w)

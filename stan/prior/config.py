@@ -1,0 +1,91 @@
+"""Configuration of the motion prior: one dataclass, built from the ``prior`` config section."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from stan.io import InputError
+
+FEATURE_MODES = ("pooled", "patch")
+ALEXNET_INPUTS = ("flow", "residual")
+
+
+@dataclass(frozen=True)
+class PriorConfig:
+    # --- superpixels and features (stored in the checkpoint: they define the model) ---
+    feature_mode: str = "pooled"  # "pooled": AlexNet once per frame, features averaged per
+    # superpixel mask; "patch": AlexNet on each superpixel's bounding box (ref. 48's way)
+    work_scale: float = 0.5  # flow is resized by this factor before SLIC and features
+    n_segments: int = 300  # SLIC superpixels per frame (approximate)
+    compactness: float = 10.0  # SLIC compactness (Lab colour units of the flow image)
+    alexnet_input: str = "flow"  # colour image fed to AlexNet: "flow" (raw flow, as ref. 48)
+    # or "residual" (flow minus the fitted camera motion)
+    patch_size: int = 64  # side of the resized bounding-box crop in "patch" mode
+    handcrafted: bool = True  # append cheap motion/position statistics to the deep features
+    hidden: tuple[int, int] = (256, 64)  # widths of the scorer's two hidden layers
+    dropout: float = 0.2  # dropout after each hidden layer of the scorer
+    alexnet_weights: str = ""  # path of torchvision's alexnet-owt-7be5be79.pth; "" trains here
+    # --- training ---
+    finetune_alexnet: bool = True  # train the AlexNet convolutions (always true without weights)
+    label_threshold: float = 0.5  # a superpixel is salient when this fraction of it is
+    frame_step: int = 1  # use every n-th training frame with ground truth
+    val_fraction: float = 0.2  # fraction of training videos held out for early stopping
+    epochs: int = 20  # maximum number of passes over the training frames
+    patience: int = 4  # stop after this many epochs without a better validation loss
+    batch_frames: int = 8  # frames per optimiser step
+    patches_per_frame: int = 64  # superpixels sampled per frame when training "patch" mode
+    lr: float = 1e-3  # Adam learning rate
+    weight_decay: float = 1e-4  # Adam weight decay
+    seed: int = 0
+    # --- runtime (not part of the model) ---
+    device: str = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
+    batch_size: int = 256  # patches per AlexNet forward in "patch" mode
+    threads: int = 0  # torch CPU threads; 0 leaves torch's default
+
+    def __post_init__(self):
+        if self.feature_mode not in FEATURE_MODES:
+            raise InputError(
+                f"prior.feature_mode is {self.feature_mode!r}; use one of {list(FEATURE_MODES)}"
+            )
+        if self.alexnet_input not in ALEXNET_INPUTS:
+            raise InputError(
+                f"prior.alexnet_input is {self.alexnet_input!r}; use one of {list(ALEXNET_INPUTS)}"
+            )
+        if not 0 < self.work_scale <= 1:
+            raise InputError(f"prior.work_scale is {self.work_scale}; use a value in (0, 1]")
+        if self.patch_size < 63:
+            raise InputError(
+                f"prior.patch_size is {self.patch_size}; AlexNet needs at least 63 pixels"
+            )
+        if not 0 <= self.val_fraction < 1:
+            raise InputError(f"prior.val_fraction is {self.val_fraction}; use a value in [0, 1)")
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+
+    @classmethod
+    def from_params(cls, params: dict | None) -> PriorConfig:
+        """Build from the ``prior`` config section; unknown keys are an error naming them."""
+        params = dict(params or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise InputError(f"unknown keys in the prior config section: {unknown}; known: {sorted(known)}")
+        return cls(**params)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+
+# Keys that define the trained model; a checkpoint restores these, the rest come from the caller.
+MODEL_KEYS = (
+    "feature_mode",
+    "work_scale",
+    "n_segments",
+    "compactness",
+    "alexnet_input",
+    "patch_size",
+    "handcrafted",
+    "hidden",
+    "dropout",
+)

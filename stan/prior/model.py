@@ -1,0 +1,127 @@
+"""The motion-prior network: AlexNet trunk -> per-superpixel features (+ handcrafted
+statistics) -> three-layer scorer; plus its checkpoint format.
+
+Checkpoint (a plain dict, ``torch.load(path, weights_only=True)``): ``model`` (state dict of
+:class:`MotionPriorNet`), ``model_config`` (the :class:`PriorConfig` as a dict), ``epoch``,
+``metrics`` (training history and the best validation scores) and ``format`` (``"stan-prior/1"``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from stan.io import InputError, atomic_path, to_uint8
+from stan.prior.alexnet import FEATURE_CHANNELS, AlexNetFeatures, load_alexnet_features
+from stan.prior.config import MODEL_KEYS, PriorConfig
+from stan.prior.features import patch_features, pooled_features
+from stan.prior.frame import PreparedFrame, prepare_frame
+from stan.prior.handcrafted import N_HANDCRAFTED
+from stan.prior.scorer import SuperpixelScorer
+from stan.prior.superpixels import upsample_labels
+
+FORMAT = "stan-prior/1"
+
+
+class MotionPriorNet(nn.Module):
+    def __init__(self, cfg: PriorConfig):
+        super().__init__()
+        self.feature_mode = cfg.feature_mode
+        self.patch_size = cfg.patch_size
+        self.handcrafted = cfg.handcrafted
+        self.trunk = AlexNetFeatures()
+        self.norm = nn.LayerNorm(FEATURE_CHANNELS)  # deep features of any scale -> O(1)
+        in_dim = FEATURE_CHANNELS + (N_HANDCRAFTED if cfg.handcrafted else 0)
+        self.scorer = SuperpixelScorer(in_dim=in_dim, hidden=cfg.hidden, dropout=cfg.dropout)
+
+    def features(
+        self, frame: PreparedFrame, index: np.ndarray | None = None, batch_size: int = 256
+    ) -> torch.Tensor:
+        """(K, in_dim) inputs of the scorer for all superpixels, or those in ``index``."""
+        idx = np.arange(frame.n) if index is None else np.asarray(index)
+        if self.feature_mode == "pooled":
+            deep = pooled_features(self.trunk, frame.image, frame.labels, frame.n)[idx]
+        else:
+            deep = patch_features(
+                self.trunk, frame.image, frame.boxes[idx], self.patch_size, batch_size
+            )
+        x = self.norm(deep)
+        if self.handcrafted:
+            hand = torch.from_numpy(frame.handcrafted[idx]).to(x.device)
+            x = torch.cat([x, hand], dim=1)
+        return x
+
+    def forward(
+        self, frame: PreparedFrame, index: np.ndarray | None = None, batch_size: int = 256
+    ) -> torch.Tensor:
+        """Saliency logits of the superpixels of ``frame`` (all, or those in ``index``)."""
+        return self.scorer(self.features(frame, index, batch_size))
+
+
+def build_model(cfg: PriorConfig) -> MotionPriorNet:
+    """A fresh network; the trunk is initialised from torchvision's file when configured."""
+    model = MotionPriorNet(cfg)
+    if cfg.alexnet_weights:
+        load_alexnet_features(model.trunk, cfg.alexnet_weights)
+    return model
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError("prior.device is 'cuda' but no CUDA device is available; use 'auto'")
+    return torch.device(name)
+
+
+def save_checkpoint(path, model: MotionPriorNet, cfg: PriorConfig, epoch: int, metrics: dict):
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    ckpt = {
+        "format": FORMAT,
+        "model": state,
+        "model_config": cfg.to_dict(),
+        "epoch": int(epoch),
+        "metrics": metrics,
+    }
+    with atomic_path(path) as tmp:
+        torch.save(ckpt, tmp)
+
+
+def load_checkpoint(
+    path, params: dict | None = None, device: str | torch.device = "cpu"
+) -> tuple[MotionPriorNet, PriorConfig, dict]:
+    """Rebuild the network of a checkpoint; runtime keys (device, batch_size) come from ``params``.
+
+    Returns (model in eval mode on ``device``, its config, the checkpoint dict).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: motion-prior checkpoint not found; run `snakemake {path}`")
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise InputError(f"{path}: not a motion-prior checkpoint (format {FORMAT}); retrain it")
+    merged = dict(params or {})
+    merged.update({k: ckpt["model_config"][k] for k in MODEL_KEYS})
+    merged["alexnet_weights"] = ""  # the weights are in the checkpoint
+    cfg = PriorConfig.from_params(merged)
+    model = MotionPriorNet(cfg)
+    model.load_state_dict(ckpt["model"])
+    return model.to(device).eval(), cfg, ckpt
+
+
+@torch.no_grad()
+def superpixel_scores(model: MotionPriorNet, frame: PreparedFrame, batch_size: int = 256):
+    """Saliency in [0, 1] of each superpixel, float32 (n,)."""
+    return torch.sigmoid(model(frame, batch_size=batch_size)).float().cpu().numpy()
+
+
+def prior_map(
+    model: MotionPriorNet, flow: np.ndarray, cfg: PriorConfig, batch_size: int = 256
+) -> np.ndarray:
+    """The motion prior of one (H, W, 2) flow: uint8 (H, W), each pixel its superpixel's score."""
+    frame = prepare_frame(flow, cfg)
+    scores = superpixel_scores(model, frame, batch_size)
+    return to_uint8(scores[upsample_labels(frame.labels, frame.full_shape)])
