@@ -5,10 +5,11 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# The repository's config.yaml is the base; `--configfile` files are merged over it.
+configfile: f"{workflow.basedir}/config.yaml"
 
 
-validate(config, schema="workflow/schemas/config.schema.yaml")
+validate(config, schema=f"{workflow.basedir}/workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"

@@ -132,3 +132,11 @@ def test_channel_norm_value_and_gradient_at_zero():
     out.sum().backward()
     assert torch.isfinite(x.grad).all()
     torch.testing.assert_close(x.grad[0, :, 0, 0], torch.tensor([0.6, 0.8]))
+    torch.testing.assert_close(x.grad[0, :, 0, 1], torch.tensor([0.0, 0.0]))
+
+
+def test_channel_norm_matches_reduction_and_gradcheck():
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randn(2, 3, 5, 7, generator=gen, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(channel_norm(x), x.norm(dim=1, keepdim=True))
+    assert torch.autograd.gradcheck(channel_norm, (x,))

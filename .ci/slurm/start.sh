@@ -35,6 +35,7 @@ cannot() { echo "[slurm-ci] cannot start a local SLURM cluster: $*" >&2; exit 2;
 fail() {
     echo "[slurm-ci] ERROR: $*" >&2
     for log in "$DIR"/log/*.log; do
+        [ "${log##*/}" = apt.log ] && continue
         [ -s "$log" ] && { echo "--- last lines of $log" >&2; tail -n 15 "$log" >&2; }
     done
     exit 1
@@ -82,7 +83,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 exec 9>"$DIR/start.lock"
-flock -w 120 9 || fail "another start.sh holds $DIR/start.lock"
+# Daemons started below get "9>&-" so that they do not inherit (and keep) this lock.
+flock -w 60 9 || fail "another start.sh holds $DIR/start.lock"
 
 # ---------------------------------------------------------------- configuration
 NODE="$(hostname -s)"
@@ -91,7 +93,7 @@ if ! getent hosts "$NODE" >/dev/null; then
     echo "127.0.0.1 $NODE" >>/etc/hosts
 fi
 # The node's CPU layout and memory exactly as slurmd sees them (a mismatch drains the node).
-HARDWARE="$(slurmd -C | head -n 1 | tr ' ' '\n' | grep -v '^NodeName=' | tr '\n' ' ')"
+HARDWARE="$(slurmd -C | head -n 1 | tr ' ' '\n' | grep -v '^NodeName=' | tr '\n' ' ' | sed 's/ *$//')"
 if [ "$ACCOUNTING" = 1 ]; then
     ACCT_LINES="AccountingStorageType=accounting_storage/slurmdbd\nAccountingStorageHost=localhost"
 else
@@ -130,7 +132,7 @@ if alive "$DIR/run/munged.pid" munged; then
 else
     [ -s /etc/munge/munge.key ] || runuser -u munge -- mungekey --create
     mkdir -p /run/munge && chown munge:munge /run/munge && chmod 755 /run/munge
-    runuser -u munge -- /usr/sbin/munged --force </dev/null >>"$DIR/log/munged.log" 2>&1
+    runuser -u munge -- /usr/sbin/munged --force </dev/null >>"$DIR/log/munged.log" 2>&1 9>&-
     wait_for 10 "munged (its pid file)" test -s /run/munge/munged.pid
     cp /run/munge/munged.pid "$DIR/run/munged.pid"
     say "munged started (pid $(cat "$DIR/run/munged.pid"))"
@@ -142,12 +144,17 @@ if [ "$ACCOUNTING" = 1 ]; then
     if alive "$DIR/run/mariadbd.pid" mariadbd; then
         say "mariadbd already running"
     else
+        # mariadbd runs as the mysql user: its pid file and log must be writable by it.
         mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+        touch "$DIR/log/mariadb.log" && chown mysql:mysql "$DIR/log/mariadb.log"
         [ -d /var/lib/mysql/mysql ] || mariadb-install-db --user=mysql >>"$DIR/log/mariadb.log" 2>&1
-        setsid /usr/sbin/mariadbd --user=mysql --pid-file="$DIR/run/mariadbd.pid" \
+        rm -f /run/mysqld/mariadbd.pid
+        setsid /usr/sbin/mariadbd --user=mysql --pid-file=/run/mysqld/mariadbd.pid \
             --socket=/run/mysqld/mysqld.sock --skip-networking \
-            --log-error="$DIR/log/mariadb.log" </dev/null >/dev/null 2>&1 &
+            --log-error="$DIR/log/mariadb.log" </dev/null >/dev/null 2>&1 9>&- &
         wait_for 30 "MariaDB" mariadb-admin --socket=/run/mysqld/mysqld.sock ping
+        wait_for 10 "MariaDB's pid file" test -s /run/mysqld/mariadbd.pid
+        cp /run/mysqld/mariadbd.pid "$DIR/run/mariadbd.pid"
         say "mariadbd started (pid $(cat "$DIR/run/mariadbd.pid"))"
     fi
     mariadb --socket=/run/mysqld/mysqld.sock -e "
@@ -156,7 +163,7 @@ if [ "$ACCOUNTING" = 1 ]; then
     if alive "$DIR/run/slurmdbd.pid" slurmdbd; then
         say "slurmdbd already running"
     else
-        /usr/sbin/slurmdbd </dev/null >>"$DIR/log/slurmdbd.log" 2>&1
+        /usr/sbin/slurmdbd </dev/null >>"$DIR/log/slurmdbd.log" 2>&1 9>&-
         wait_for 30 "slurmdbd" sacctmgr -n list cluster
         say "slurmdbd started (pid $(cat "$DIR/run/slurmdbd.pid"))"
     fi
@@ -164,22 +171,22 @@ if [ "$ACCOUNTING" = 1 ]; then
     sacctmgr -n list cluster format=cluster | grep -qw stanci || sacctmgr -i add cluster stanci >/dev/null
     sacctmgr -n list account format=account | grep -qw stan || sacctmgr -i add account stan \
         cluster=stanci description="stan CI" organization=stan >/dev/null
-    sacctmgr -n list user format=user | grep -qw root || sacctmgr -i add user root account=stan \
-        cluster=stanci >/dev/null
+    sacctmgr -n list assoc user=root account=stan format=user | grep -qw root ||
+        sacctmgr -i add user root account=stan cluster=stanci >/dev/null
 fi
 
 # ---------------------------------------------------------------- slurmctld, slurmd
 if alive "$DIR/run/slurmctld.pid" slurmctld; then
     say "slurmctld already running"
 else
-    /usr/sbin/slurmctld </dev/null >>"$DIR/log/slurmctld.log" 2>&1
+    /usr/sbin/slurmctld </dev/null >>"$DIR/log/slurmctld.log" 2>&1 9>&-
     wait_for 30 "slurmctld" sh -c 'scontrol ping | grep -q UP'
     say "slurmctld started (pid $(cat "$DIR/run/slurmctld.pid"))"
 fi
 if alive "$DIR/run/slurmd.pid" slurmd; then
     say "slurmd already running"
 else
-    /usr/sbin/slurmd </dev/null >>"$DIR/log/slurmd.log" 2>&1
+    /usr/sbin/slurmd </dev/null >>"$DIR/log/slurmd.log" 2>&1 9>&-
     wait_for 30 "slurmd (its pid file)" test -s "$DIR/run/slurmd.pid"
     say "slurmd started (pid $(cat "$DIR/run/slurmd.pid"))"
 fi

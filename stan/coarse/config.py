@@ -38,20 +38,35 @@ class CoarseConfig:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(params) - names)
         if unknown:
-            raise InputError(f"config section coarse has unknown keys {unknown}; allowed: {sorted(names)}")
-        for key in ("sparse_gt_every", "fit_max_frames", "fit_pixels_per_class", "sheet_frames", "sheet_width", "seed"):
+            raise InputError(
+                f"config section coarse has unknown keys {unknown}; allowed: {sorted(names)}"
+            )
+        for key in (
+            "sparse_gt_every",
+            "fit_max_frames",
+            "fit_pixels_per_class",
+            "sheet_frames",
+            "sheet_width",
+            "seed",
+        ):
             if key in params:
                 value = params[key]
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise InputError(f"config key coarse.{key} must be a non-negative integer, got {value!r}")
+                    raise InputError(
+                        f"config key coarse.{key} must be a non-negative integer, got {value!r}"
+                    )
         for key in ("fit_max_frames", "fit_pixels_per_class", "sheet_width"):
             if params.get(key, 1) == 0:
                 raise InputError(f"config key coarse.{key} must be at least 1")
         threshold = params.get("threshold", "otsu")
         if threshold != "otsu" and (
-            isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 1
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not 0 <= threshold <= 1
         ):
-            raise InputError(f"config key coarse.threshold is {threshold!r}; use 'otsu' or a number in [0, 1]")
+            raise InputError(
+                f"config key coarse.threshold is {threshold!r}; use 'otsu' or a number in [0, 1]"
+            )
         weights = params.get("weights", "fit")
         if weights not in ("fit", "uniform") and not isinstance(weights, dict):
             raise InputError(

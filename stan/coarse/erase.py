@@ -197,7 +197,10 @@ class _Parser:
         items = self.mapping(node, "a region")
         unknown = sorted(set(items) - {"frames", "box", "polygon", "action"})
         if unknown:
-            self.fail(items[unknown[0]][0], f"unknown key {unknown[0]!r} (allowed: frames, box, polygon, action)")
+            self.fail(
+                items[unknown[0]][0],
+                f"unknown key {unknown[0]!r} (allowed: frames, box, polygon, action)",
+            )
         if "frames" not in items:
             self.fail(node, "region lacks 'frames' (which frames it applies to, or 'all')")
         shapes = [k for k in ("box", "polygon") if k in items]
@@ -210,7 +213,9 @@ class _Parser:
                 self.fail(shape, "box must be [x0, y0, x1, y1]")
             x0, y0, x1, y1 = (self.number(v, "box coordinate") for v in shape.value)
             if x1 < x0 or y1 < y0:
-                self.fail(shape, f"box [{x0:g}, {y0:g}, {x1:g}, {y1:g}] needs x0 <= x1 and y0 <= y1")
+                self.fail(
+                    shape, f"box [{x0:g}, {y0:g}, {x1:g}, {y1:g}] needs x0 <= x1 and y0 <= y1"
+                )
             points = ((x0, y0), (x1, y1))
         else:
             if not isinstance(shape, yaml.SequenceNode) or len(shape.value) < 3:
@@ -263,9 +268,7 @@ def load_erase_file(path: str | Path, video: str | None = None) -> EraseFile:
         raise InputError(f"{path}:{line}: not valid YAML ({err.problem}); {FORMAT_HINT}") from err
     parsed = _Parser(path).document(node)
     if video is not None and parsed.video is not None and parsed.video != video:
-        line = next(
-            (k.start_mark.line + 1 for k, _ in node.value if k.value == "video"), 1
-        )
+        line = next((k.start_mark.line + 1 for k, _ in node.value if k.value == "video"), 1)
         raise InputError(
             f"{path}:{line}: the file says video {parsed.video!r} but is used for video "
             f"{video!r}; rename the file or fix its 'video:' line"

@@ -128,5 +128,7 @@ def binarise(fused: np.ndarray, threshold: str | float = "otsu") -> np.ndarray:
             return np.zeros(fused.shape, dtype=bool)
         return fused > threshold_otsu(fused)
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise InputError(f"config key coarse.threshold is {threshold!r}; use 'otsu' or a number in [0, 1]")
+        raise InputError(
+            f"config key coarse.threshold is {threshold!r}; use 'otsu' or a number in [0, 1]"
+        )
     return fused > float(threshold)

@@ -30,6 +30,7 @@ Steps (symbols as in the paper):
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import solve
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 from skimage.segmentation import slic
@@ -70,17 +71,24 @@ def rbd_saliency(
 
     # step 1: mean colour and position of each superpixel
     counts = np.bincount(labels.ravel(), minlength=n).astype(np.float64)
-    colour = np.stack(
-        [np.bincount(labels.ravel(), lab[..., c].ravel(), minlength=n) for c in range(3)], axis=1
-    ) / counts[:, None]
+    colour = (
+        np.stack(
+            [np.bincount(labels.ravel(), lab[..., c].ravel(), minlength=n) for c in range(3)],
+            axis=1,
+        )
+        / counts[:, None]
+    )
     yy, xx = np.mgrid[0:h, 0:w]
-    pos = np.stack(
-        [
-            np.bincount(labels.ravel(), (yy / h).ravel(), minlength=n),
-            np.bincount(labels.ravel(), (xx / w).ravel(), minlength=n),
-        ],
-        axis=1,
-    ) / counts[:, None]
+    pos = (
+        np.stack(
+            [
+                np.bincount(labels.ravel(), (yy / h).ravel(), minlength=n),
+                np.bincount(labels.ravel(), (xx / w).ravel(), minlength=n),
+            ],
+            axis=1,
+        )
+        / counts[:, None]
+    )
     d_app = np.linalg.norm(colour[:, None] - colour[None], axis=2)
 
     # step 2: graph of adjacent superpixels plus a clique over the border ones; geodesic distance
@@ -114,6 +122,6 @@ def rbd_saliency(
     smooth[i, j] = smooth[j, i] = np.exp(-(d_app[i, j] ** 2) / (2 * sigma_clr**2)) + mu
     laplacian = np.diag(smooth.sum(axis=1)) - smooth
     system = np.diag(w_bg + w_fg) + laplacian
-    s = np.linalg.solve(system + np.eye(n) * 1e-9, w_fg)
+    s = solve(system + np.eye(n) * 1e-9, w_fg, assume_a="pos")  # symmetric positive definite
     saliency = np.clip(s, 0, 1)[labels].astype(np.float32)
     return grow(saliency, image.shape[:2])

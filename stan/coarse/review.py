@@ -38,9 +38,12 @@ def pick_evenly(items: list, count: int) -> list:
 
 
 def _put_text(panel: np.ndarray, text: str, origin: tuple[int, int], scale: float) -> None:
-    """White text with a black outline, readable on any background."""
-    for colour, thickness in (((0, 0, 0), 3), ((255, 255, 255), 1)):
-        cv2.putText(panel, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
+    """White text on a dark box, readable on any background; ``origin`` is the baseline start."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    (w, h), base = cv2.getTextSize(text, font, scale, 1)
+    x, y = origin
+    cv2.rectangle(panel, (x - 2, y - h - 2), (x + w + 2, y + base), BACKGROUND, -1)
+    cv2.putText(panel, text, origin, font, scale, (255, 255, 255), 1, cv2.LINE_AA)
 
 
 def _panels(tile: Tile, width: int) -> np.ndarray:

@@ -81,7 +81,9 @@ def parse_sources(entries) -> list[SourceSpec]:
             raise InputError(f"config key {key} must be a method name or a mapping, got {entry!r}")
         unknown = sorted(set(entry) - {"method", "name", "path", "options"})
         if unknown:
-            raise InputError(f"config key {key} has unknown keys {unknown}; allowed: method, name, path, options")
+            raise InputError(
+                f"config key {key} has unknown keys {unknown}; allowed: method, name, path, options"
+            )
         method = entry.get("method")
         if method not in ALL_METHODS:
             raise InputError(f"config key {key}.method is {method!r}; use one of {ALL_METHODS}")
@@ -90,7 +92,9 @@ def parse_sources(entries) -> list[SourceSpec]:
         options = dict(entry.get("options") or {})
         if method == "folder":
             if not path:
-                raise InputError(f"config key {key}.path is required for a folder source: the folder of <video>/<frame>.png maps")
+                raise InputError(
+                    f"config key {key}.path is required for a folder source: the folder of <video>/<frame>.png maps"
+                )
             if options:
                 raise InputError(f"config key {key}.options: a folder source takes no options")
         else:
@@ -99,19 +103,25 @@ def parse_sources(entries) -> list[SourceSpec]:
             allowed = [p for p in inspect.signature(METHODS[method]).parameters if p != "image"]
             bad = sorted(set(options) - set(allowed))
             if bad:
-                raise InputError(f"config key {key}.options has unknown options {bad} for {method}; allowed: {allowed}")
+                raise InputError(
+                    f"config key {key}.options has unknown options {bad} for {method}; allowed: {allowed}"
+                )
         specs.append(SourceSpec(method=method, name=name, path=path, options=options))
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise InputError(f"config key coarse.sources: names {duplicated} are used twice; give each source a unique name")
+        raise InputError(
+            f"config key coarse.sources: names {duplicated} are used twice; give each source a unique name"
+        )
     return specs
 
 
 def build_source(spec: SourceSpec, dataset: str, index: int = 0):
     """Instantiate one source; ``{dataset}`` in a folder path becomes ``dataset``."""
     if spec.method == "folder":
-        return FolderSource(spec.name, spec.path.replace("{dataset}", dataset), f"coarse.sources[{index}].path")
+        return FolderSource(
+            spec.name, spec.path.replace("{dataset}", dataset), f"coarse.sources[{index}].path"
+        )
     return MethodSource(spec.name, METHODS[spec.method], spec.options)
 
 

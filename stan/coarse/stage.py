@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,9 @@ def source_maps(sources, image: np.ndarray, video: str, frame: str) -> list[np.n
     for source in sources:
         saliency = np.asarray(source(image, video, frame), dtype=np.float32)
         if saliency.shape != image.shape[:2]:
-            raise ValueError(f"source {source.name} returned {saliency.shape} for a {image.shape[:2]} frame")
+            raise ValueError(
+                f"source {source.name} returned {saliency.shape} for a {image.shape[:2]} frame"
+            )
         maps.append(saliency)
     return maps
 
@@ -100,7 +103,12 @@ def fit_fusion_weights(
             mask = read_mask(row.gt)
             if mask.shape != image.shape[:2]:
                 raise InputError(f"{row.gt}: mask size {mask.shape} differs from frame {row.image}")
-            x, y = sample_pixels(source_maps(sources, image, row.video, row.frame), mask, cfg.fit_pixels_per_class, rng)
+            x, y = sample_pixels(
+                source_maps(sources, image, row.video, row.frame),
+                mask,
+                cfg.fit_pixels_per_class,
+                rng,
+            )
             xs.append(x)
             ys.append(y)
         weights = fit_weights(np.concatenate(xs), np.concatenate(ys))
@@ -127,15 +135,24 @@ def label_video(
     manifest_path: str | Path,
     video: str,
     weights_json: str | Path,
-    erase_file: str | Path | None,
+    erase_file: str | Path | Sequence[str | Path] | None,
     out_dir: str | Path,
     out_table: str | Path,
     out_sheet: str | Path,
     params: dict,
     dataset: str,
 ) -> pd.DataFrame:
-    """Coarse labels, label-source table and contact sheet of one training video."""
+    """Coarse labels, label-source table and contact sheet of one training video.
+
+    ``erase_file`` is the video's erase file, or None; a list of zero or one paths (as the rule's
+    optional input gives it) is accepted too.
+    """
     cfg = CoarseConfig.from_dict(params)
+    if erase_file is not None and not isinstance(erase_file, str | Path):
+        files = list(erase_file)
+        if len(files) > 1:
+            raise InputError(f"video {video}: several erase files {files}; merge them into one")
+        erase_file = files[0] if files else None
     plan = plan_labels(load_manifest(manifest_path), cfg.sparse_gt_every)
     rows = plan[plan["video"] == video]
     if rows.empty:
@@ -150,9 +167,19 @@ def label_video(
     coarse_ids = list(rows.loc[rows["source"] == "coarse", "frame"])
     if erase is not None:
         for region in erase.unmatched(coarse_ids):
-            log.warning("%s:%d: region selects no coarse-labelled frame of %s", erase.path, region.line, video)
+            log.warning(
+                "%s:%d: region selects no coarse-labelled frame of %s",
+                erase.path,
+                region.line,
+                video,
+            )
     sheet_ids = set(pick_evenly(coarse_ids, cfg.sheet_frames))
-    log.info("%s: %d coarse labels, %d ground-truth frames kept", video, len(coarse_ids), len(rows) - len(coarse_ids))
+    log.info(
+        "%s: %d coarse labels, %d ground-truth frames kept",
+        video,
+        len(coarse_ids),
+        len(rows) - len(coarse_ids),
+    )
 
     table, tiles = [], []
     progress = tqdm(rows.itertuples(index=False), total=len(rows), desc=video, unit="frame")
@@ -192,13 +219,17 @@ def gather_label_sources(tables: list[str | Path], output_csv: str | Path) -> pd
     for path in tables:
         part = pd.read_csv(path, dtype=str, keep_default_na=False)
         if list(part.columns) != LABEL_TABLE_COLUMNS:
-            raise InputError(f"{path}: columns {list(part.columns)}, expected {LABEL_TABLE_COLUMNS}")
+            raise InputError(
+                f"{path}: columns {list(part.columns)}, expected {LABEL_TABLE_COLUMNS}"
+            )
         parts.append(part)
     table = pd.concat(parts, ignore_index=True).sort_values(["video", "frame"], kind="stable")
     duplicated = table.duplicated(["video", "frame"])
     if duplicated.any():
         row = table[duplicated].iloc[0]
-        raise InputError(f"{output_csv}: frame {row.video}/{row.frame} appears in two per-video tables")
+        raise InputError(
+            f"{output_csv}: frame {row.video}/{row.frame} appears in two per-video tables"
+        )
     with atomic_path(output_csv) as tmp:
         table.to_csv(tmp, index=False)
     counts = table["source"].value_counts().to_dict()

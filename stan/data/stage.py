@@ -12,26 +12,31 @@ from stan.io import InputError
 log = logging.getLogger(__name__)
 
 
-def index_dataset(adapter: str, settings: dict, gt_cache: str | Path):
-    """Run the adapter named ``adapter`` with its config section ``settings``."""
+def index_dataset(adapter: str, settings: dict, cache_dir: str | Path):
+    """Run the adapter named ``adapter`` with its config section ``settings``.
+
+    ``cache_dir`` receives converted masks (FBMS, SegTrackV2) or decoded frames (videos). Without
+    ``test_split`` each adapter uses its own default: DAVIS ``val``, FBMS ``Testset``,
+    SegTrackV2 ``none`` (all training, as in the paper), videos ``all``.
+    """
     root = settings.get("root", "")
-    test_split = settings.get("test_split")
+    split = {"test_split": settings["test_split"]} if "test_split" in settings else {}
     if adapter in ("davis", "synthetic"):
         from stan.data.davis import index_davis
 
-        return index_davis(root, test_split=test_split or "val")
+        return index_davis(root, **split)
     if adapter == "fbms":
         from stan.data.fbms import index_fbms
 
-        return index_fbms(root, test_split=test_split or "Testset", gt_cache=Path(gt_cache))
+        return index_fbms(root, gt_cache=Path(cache_dir), **split)
     if adapter == "segtrackv2":
         from stan.data.segtrackv2 import index_segtrackv2
 
-        return index_segtrackv2(root, test_split=test_split or "all", gt_cache=Path(gt_cache))
+        return index_segtrackv2(root, gt_cache=Path(cache_dir), **split)
     if adapter == "videos":
         from stan.data.videos import index_videos
 
-        return index_videos(root, frames_dir=Path(gt_cache), test_split=test_split or "all")
+        return index_videos(root, frames_dir=Path(cache_dir), **split)
     raise InputError(f"unknown dataset adapter {adapter!r} (config key data.<dataset>.adapter)")
 
 

@@ -93,7 +93,7 @@ def boundary_fmeasure(
     recall = np.count_nonzero(gt_boundary & pred_zone) / n_gt
     if precision + recall == 0:
         return 0.0
-    return 2 * precision * recall / (precision + recall)
+    return float(2 * precision * recall / (precision + recall))
 
 
 def _check_pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

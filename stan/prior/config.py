@@ -40,7 +40,6 @@ class PriorConfig:
     # --- runtime (not part of the model) ---
     device: str = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
     batch_size: int = 256  # patches per AlexNet forward in "patch" mode
-    threads: int = 0  # torch CPU threads; 0 leaves torch's default
 
     def __post_init__(self):
         if self.feature_mode not in FEATURE_MODES:
@@ -68,7 +67,9 @@ class PriorConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(params) - known)
         if unknown:
-            raise InputError(f"unknown keys in the prior config section: {unknown}; known: {sorted(known)}")
+            raise InputError(
+                f"unknown keys in the prior config section: {unknown}; known: {sorted(known)}"
+            )
         return cls(**params)
 
     def to_dict(self) -> dict:

@@ -44,7 +44,9 @@ class FlowDecoderNet(nn.Module):
             setattr(self, f"upsampled_flow{level + 1}_to_{level}", upsample_flow(upsample_bias))
         self._use_inter_conv = use_inter_conv
 
-    def _decode(self, conv6_1: Tensor, skips: tuple[Tensor, Tensor, Tensor, Tensor]):
+    def _decode(
+        self, conv6_1: Tensor, skips: tuple[Tensor, Tensor, Tensor, Tensor]
+    ) -> tuple[Tensor, ...]:
         """``skips`` = features at 1/32, 1/16, 1/8, 1/4. Returns (flow2, flow3, flow4, flow5, flow6),
         flow2 at 1/4 resolution, in units of pixels / div_flow."""
         features = conv6_1

@@ -109,7 +109,7 @@ class FlowNet2Estimator:
 
     def estimate(self, frames: Sequence[np.ndarray]) -> np.ndarray:
         """Flow of each consecutive pair of N >= 2 RGB uint8 (H, W, 3) frames: (N-1, H, W, 2) float32."""
-        _check_frames(frames)
+        check_frames(frames)
         n_pairs = len(frames) - 1
         height, width = frames[0].shape[:2]
         size = network_size(height, width)
@@ -131,11 +131,13 @@ class FlowNet2Estimator:
         return out
 
 
-def _check_frames(frames: Sequence[np.ndarray]) -> None:
+def check_frames(frames: Sequence[np.ndarray]) -> None:
+    """Raise ``InputError`` unless ``frames`` are >= 2 RGB uint8 (H, W, 3) arrays of one size."""
     if len(frames) < 2:
         raise InputError(f"FlowNet2 needs at least 2 frames, got {len(frames)}")
     first = np.asarray(frames[0])
     for i, frame in enumerate(frames):
+        frame = np.asarray(frame)
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise InputError(
                 f"frame {i}: expected an RGB uint8 (H, W, 3) array, got {frame.dtype} {frame.shape}"

@@ -7,6 +7,8 @@ import functools
 import torch
 from torch import nn
 
+from stan.io import InputError
+
 from .stacks import FlowNet2, FlowNet2CS, FlowNet2CSS
 from .standalone import FlowNet2C, FlowNet2S, FlowNet2SD
 
@@ -37,9 +39,9 @@ CHECKPOINT_SOURCE = (
 
 
 def check_model_name(name: str) -> None:
-    """Raise ``ValueError`` naming the config key when ``name`` is not a known model."""
+    """Raise ``InputError`` naming the config key when ``name`` is not a known model."""
     if name not in MODELS:
-        raise ValueError(
+        raise InputError(
             f"unknown FlowNet2 model {name!r} (config key flow.flownet2.model); "
             f"choose one of {', '.join(MODELS)}"
         )

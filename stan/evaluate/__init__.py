@@ -1,0 +1,20 @@
+"""The evaluate stage: score saliency maps per video, tabulate methods, plot PR curves.
+
+Dataset-level numbers average per frame within a video, then over videos.
+"""
+
+from stan.evaluate.plots import load_curves, plot_pr
+from stan.evaluate.score import SCORE_COLUMNS, score_method, score_video, scored_frames
+from stan.evaluate.table import TABLE_COLUMNS, dataset_scores, make_table
+
+__all__ = [
+    "SCORE_COLUMNS",
+    "TABLE_COLUMNS",
+    "dataset_scores",
+    "load_curves",
+    "make_table",
+    "plot_pr",
+    "score_method",
+    "score_video",
+    "scored_frames",
+]

@@ -1,0 +1,76 @@
+"""Benchmark table: one row per method, dataset-level scores = mean over videos."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stan.evaluate.score import DAVIS_COLUMNS, SCORE_COLUMNS
+from stan.io import InputError, atomic_path
+from stan.metrics import SALIENCY_COLUMNS
+
+log = logging.getLogger(__name__)
+
+#: columns of the benchmark table, in order
+TABLE_COLUMNS = ("method", "n_videos", "n_frames", *SALIENCY_COLUMNS, *DAVIS_COLUMNS)
+
+
+def read_scores(path: Path, method: str) -> pd.DataFrame:
+    """Read a per-video score CSV written by ``score_method``, checking its columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: scores of method {method!r} not found; run its evaluate rule")
+    scores = pd.read_csv(path, dtype={"video": str})
+    missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
+    if missing or scores.empty:
+        raise InputError(
+            f"{path}: not a score table of method {method!r} (missing columns {missing} or no "
+            "rows); delete it and rerun its evaluate rule"
+        )
+    return scores
+
+
+def dataset_scores(scores: pd.DataFrame, method: str) -> dict[str, float]:
+    """Dataset-level row: every metric averaged over videos (each video weighs the same).
+
+    A video with fewer than 3 scored frames has no DAVIS J/F (the first and last frames are
+    excluded); such NaNs are left out of the J/F means, with a warning.
+    """
+    row: dict[str, float] = {
+        "method": method,
+        "n_videos": len(scores),
+        "n_frames": int(scores["n_frames"].sum()),
+    }
+    for column in (*SALIENCY_COLUMNS, *DAVIS_COLUMNS):
+        values = scores[column].to_numpy(dtype=np.float64)
+        n_nan = int(np.isnan(values).sum())
+        if n_nan:
+            log.warning(
+                "%s: %s is undefined for %d of %d videos", method, column, n_nan, len(values)
+            )
+        row[column] = float(np.mean(values[~np.isnan(values)])) if n_nan < len(values) else np.nan
+    return row
+
+
+def make_table(score_csvs: dict[str, Path], out_csv: Path) -> pd.DataFrame:
+    """Write the benchmark table of several methods (rows in the order of ``score_csvs``).
+
+    Every column is the mean over videos of the per-video value, which is itself the mean over
+    the video's frames; so maxF here is the mean of per-video maxima, not the maximum of the
+    dataset-level curve stored with the curves.
+    """
+    if not score_csvs:
+        raise InputError(
+            "no score tables given; list methods under evaluate.methods in config.yaml"
+        )
+    rows = [
+        dataset_scores(read_scores(path, method), method) for method, path in score_csvs.items()
+    ]
+    table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    with atomic_path(out_csv) as tmp:
+        table.to_csv(tmp, index=False)
+    log.info("wrote %s (%d methods)", out_csv, len(table))
+    return table

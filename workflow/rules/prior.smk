@@ -1,0 +1,73 @@
+# Prior stage: the motion prior (SLIC superpixels of the flow image, AlexNet features, a
+# three-layer scorer), trained on a dataset's annotated training frames, then one map per frame.
+
+
+def prior_flow_root(wildcards):
+    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
+
+
+def prior_training_flows(wildcards):
+    """Flow caches of the training videos (the prior trains on their annotated frames)."""
+    root = prior_flow_root(wildcards)
+    return [
+        f"{root}/{video}.npz" for video in dataset_videos(wildcards.dataset, "train")
+    ]
+
+
+def all_prior_maps(wildcards):
+    """Prior folders of every video (train and test: STAN's temporal stream needs both)."""
+    return [
+        f"results/priors/{dataset}/{video}"
+        for dataset in config["datasets"]
+        for video in dataset_videos(dataset)
+    ]
+
+
+rule train_motion_prior:
+    input:
+        manifest="results/manifests/{dataset}.csv",
+        flows=prior_training_flows,
+        code=stan_sources("prior"),
+    output:
+        ckpt="results/models/prior/{dataset}.pt",
+        history="results/models/prior/{dataset}.history.jsonl",
+    log:
+        "results/logs/prior/train/{dataset}.log",
+    benchmark:
+        "results/benchmarks/prior/train/{dataset}.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=120,
+    params:
+        flow_root=prior_flow_root,
+        prior=config["prior"],
+    script:
+        "../scripts/prior_train.py"
+
+
+rule motion_prior:
+    input:
+        manifest="results/manifests/{dataset}.csv",
+        flow=flow_path,
+        ckpt="results/models/prior/{dataset}.pt",
+        code=stan_sources("prior"),
+    output:
+        directory("results/priors/{dataset}/{video}"),
+    log:
+        "results/logs/prior/maps/{dataset}/{video}.log",
+    benchmark:
+        "results/benchmarks/prior/maps/{dataset}/{video}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        prior=config["prior"],
+    script:
+        "../scripts/prior_maps.py"
+
+
+rule prior:
+    input:
+        all_prior_maps,
