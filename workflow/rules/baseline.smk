@@ -13,6 +13,8 @@ rule flow_magnitude:
         "results/benchmarks/baseline/{dataset}/{video}.tsv"
     params:
         baseline=config["baseline"],
+    conda:
+        "../../envs/stan.yaml"
     script:
         "../scripts/flow_magnitude.py"
 

@@ -1,4 +1,4 @@
-# Helper functions shared by the rule files: dataset settings, video lists, code dependencies.
+# Helper functions shared by all stages: dataset settings, video lists, code dependencies.
 import glob
 
 import pandas as pd

@@ -10,6 +10,8 @@ rule synthetic_dataset:
         "results/logs/data/synthetic_dataset.log",
     params:
         generate=config["data"]["synthetic"]["generate"],
+    conda:
+        "../../envs/stan.yaml"
     script:
         "../scripts/synthetic_dataset.py"
 
@@ -25,6 +27,8 @@ checkpoint manifest:
         adapter=manifest_adapter,
         settings=manifest_settings,
         cache_dir=manifest_cache_dir,
+    conda:
+        "../../envs/stan.yaml"
     script:
         "../scripts/manifest.py"
 

@@ -16,6 +16,8 @@ rule score_method:
     params:
         pred_root="results/saliency/{dataset}/{method}",
         binarize_threshold=config["evaluate"]["binarize_threshold"],
+    conda:
+        "../../envs/stan.yaml"
     script:
         "../scripts/score_method.py"
 
@@ -37,6 +39,8 @@ rule table:
         "results/logs/evaluate/{dataset}_table.log",
     params:
         methods=config["evaluate"]["methods"],
+    conda:
+        "../../envs/stan.yaml"
     script:
         "../scripts/table.py"
 

@@ -17,6 +17,8 @@ rule video_flow:
         runtime=30,
     params:
         flow=config["flow"],
+    conda:
+        "../../envs/stan.yaml"
     script:
         "../scripts/flow.py"
 
@@ -28,6 +30,8 @@ rule flo_export:
         directory("results/flo/{dataset}/{method}/{video}"),
     log:
         "results/logs/flo/{dataset}/{method}/{video}.log",
+    conda:
+        "../../envs/stan.yaml"
     script:
         "../scripts/flo_export.py"
 
