@@ -79,7 +79,7 @@ def load_frames(davis: Path, video: str, size: tuple[int, int]) -> list[np.ndarr
 
 
 def _prepare(method: str, threads: int, reference: Path):
-    """Return a callable computing the flow of the frame pair with ``method`` and its weight size."""
+    """A callable computing the flow of the frame pair with ``method``, and its weights in MB."""
     import cv2
 
     cv2.setNumThreads(threads)
@@ -142,7 +142,8 @@ def table(results: list[dict], args: argparse.Namespace, load: str) -> str:
         f"FlowNet2 vs OpenCV DIS on CPU, {args.size[0]}x{args.size[1]}, {args.threads} threads, "
         f"DAVIS {args.video} 00000->00001; median of {args.repeats} runs after one warm-up.",
         "",
-        "| method | s/frame (median) | s/frame (min) | x DIS | peak RSS MB | RSS ready MB | weights MB |",
+        "| method | s/frame (median) | s/frame (min) | x DIS | peak RSS MB | RSS ready MB "
+        "| weights MB |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:

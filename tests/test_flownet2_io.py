@@ -95,6 +95,8 @@ def test_missing_file_names_file_source_and_config_key(tmp_path):
     assert "flow.flownet2.checkpoint" in message
     assert "NVIDIA flownet2-pytorch" in message and "FlowNet2_checkpoint.pth.tar" in message
     assert isinstance(err.value, InputError)
+    with pytest.raises(CheckpointError, match="flow.flownet2.checkpoint is empty"):
+        FlowNet2Estimator("FlowNet2", "", device="cpu")
 
 
 def test_unreadable_file_is_a_clear_error(tmp_path):
@@ -126,12 +128,12 @@ def test_checkpoint_of_another_model_is_identified(tmp_path, s_weights):
     with pytest.raises(CheckpointError) as err:
         FlowNet2Estimator("FlowNet2C", path, device="cpu")
     message = str(err.value)
-    assert "it is a FlowNet2S checkpoint" in message and "flow.flownet2.model" in message
+    assert "it is a FlowNet2S checkpoint" in message and "flow.method to 'flownet2-s'" in message
     assert "missing keys: conv_redir.0.weight" in message
 
 
 def test_unknown_model_name_and_bad_batch_size():
-    with pytest.raises(InputError, match="flow.flownet2.model"):
+    with pytest.raises(InputError, match="flow.method: flownet2, flownet2-c, flownet2-s"):
         FlowNet2Estimator("FlowNet3", "x.pth.tar")
     with pytest.raises(InputError, match="flow.flownet2.batch_size"):
         FlowNet2Estimator.from_state_dict("FlowNet2S", {}, batch_size=0)
@@ -205,7 +207,7 @@ def test_device_resolution_and_tf32_switch():
     assert resolve_device("cpu") == torch.device("cpu")
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
-        with pytest.raises(InputError, match="flow.flownet2.device"):
+        with pytest.raises(InputError, match="flow.device"):
             resolve_device("cuda")
     before = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
     with full_fp32():

@@ -76,7 +76,7 @@ def test_boundary_f_by_hand():
     assert boundary_fmeasure(corner, gt, tolerance=1) == pytest.approx(2 * p * r / (p + r))
 
 
-def test_boundary_f_empty_masks():
+def test_boundary_f_empty_masks_and_single_pixels():
     empty = np.zeros((6, 6), dtype=bool)
     dot = empty.copy()
     dot[2, 2] = True
@@ -84,6 +84,13 @@ def test_boundary_f_empty_masks():
     assert boundary_fmeasure(empty, dot) == 0.0
     assert boundary_fmeasure(dot, empty) == 0.0
     assert boundary_fmeasure(dot, dot) == 1.0
+    # boundaries {(1,1),(1,2),(2,1),(2,2)} and {(1,3),(1,4),(2,3),(2,4)}: with radius 1 half of
+    # each side lies next to the other, so P = R = 1/2
+    moved = empty.copy()
+    moved[2, 4] = True
+    assert boundary_fmeasure(moved, dot, tolerance=1) == pytest.approx(0.5)
+    assert boundary_fmeasure(moved, dot, tolerance=2) == 1.0
+    assert jaccard(moved, dot) == 0.0
 
 
 def test_boundary_tolerance_at_davis_resolution():

@@ -136,11 +136,10 @@ def test_rejects_bad_inputs():
 
 # ---------------------------------------------------------------- PySODMetrics cross-check
 
-psm = pytest.importorskip("py_sod_metrics", reason="pysodmetrics is the cross-check reference")
-
 
 def reference_summary(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
     """PySODMetrics' results over a set of frames, in our column names."""
+    psm = pytest.importorskip("py_sod_metrics", reason="pysodmetrics is the cross-check reference")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Fmeasure's deprecation notice
         fm, em, sm, mae, wfm = (

@@ -3,7 +3,7 @@
 PySODMetrics (and the MATLAB toolboxes it mirrors) divides an 8-bit map by 255 and stretches it
 to [0, 1] per image (``mapminmax``) when its maximum and minimum differ. An 8-bit map has at most
 256 distinct values, so every metric that depends on the values only through counts (F-measure,
-E-measure, their adaptive forms, the object part of the S-measure) can be computed from two
+E-measure, their adaptive forms, MAE, the object part of the S-measure) can be computed from two
 256-bin histograms: the map values on ground-truth foreground and on background. The stretch is
 applied to the 256 possible values once (a look-up table, with exactly the same floating-point
 operations as PySODMetrics), never to the pixels one by one.

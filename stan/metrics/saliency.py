@@ -17,7 +17,7 @@ import numpy as np
 
 from stan.metrics.emeasure import adaptive_emeasure, emeasure_curve
 from stan.metrics.fmeasure import BETA2, adaptive_fmeasure, pr_curves
-from stan.metrics.prepare import prepare
+from stan.metrics.prepare import PreparedPair, prepare
 from stan.metrics.smeasure import ALPHA, smeasure
 from stan.metrics.weighted_fmeasure import weighted_fmeasure
 
@@ -42,6 +42,12 @@ class FrameScores:
     weighted_f: float
 
 
+def mean_absolute_error(pair: PreparedPair) -> float:
+    """MAE between the normalised map and the mask, from the level histograms."""
+    error = (pair.fg_hist * (1 - pair.levels)).sum() + (pair.bg_hist * pair.levels).sum()
+    return float(error / pair.n_pixels)
+
+
 def frame_scores(
     pred: np.ndarray, gt: np.ndarray, *, beta2: float = BETA2, alpha: float = ALPHA
 ) -> FrameScores:
@@ -58,7 +64,7 @@ def frame_scores(
         emeasure=emeasure_curve(pair),
         adaptive_f=adaptive_fmeasure(pair, beta2),
         adaptive_e=adaptive_emeasure(pair),
-        mae=float(np.mean(np.abs(pair.pred - pair.gt))),
+        mae=mean_absolute_error(pair),
         smeasure=smeasure(pair, alpha),
         weighted_f=weighted_fmeasure(pair),
     )

@@ -220,8 +220,8 @@ def train_motion_prior(
                     )
                 loss.backward()
                 optimizer.step()
-                total += float(torch.stack(losses).sum())
-                weight += float(torch.stack(weights).sum())
+                total += float(torch.stack(losses).sum().detach())
+                weight += float(torch.stack(weights).sum().detach())
             record = {"epoch": epoch, "train_loss": total / max(weight, 1e-12)}
             if data["val"]:
                 val = evaluate(model, data["val"], w_pos, w_neg, cfg, device)

@@ -20,7 +20,14 @@ from torch import nn
 
 from stan.io import InputError
 
-from .registry import CHECKPOINT_FILES, CHECKPOINT_SOURCE, MODELS, check_model_name, expected_shapes
+from .registry import (
+    CHECKPOINT_FILES,
+    CHECKPOINT_SOURCE,
+    MODELS,
+    check_model_name,
+    config_method,
+    expected_shapes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +59,10 @@ def read_state_dict(
     ``model_name`` only shapes the error message for a missing or unreadable file.
     """
     check_model_name(model_name)
+    if not str(path):
+        raise CheckpointError(
+            f"no {model_name} checkpoint given ({CONFIG_KEY} is empty); {_hint(model_name)}"
+        )
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: {model_name} checkpoint not found; {_hint(model_name)}")
@@ -106,7 +117,7 @@ def check_state_dict(
     other = identify_model(state_dict)
     if other is not None:
         fix = (
-            f"it is a {other} checkpoint: set flow.flownet2.model to {other!r}, or point "
+            f"it is a {other} checkpoint: set flow.method to {config_method(other)!r}, or point "
             f"{CONFIG_KEY} at a {model_name} file ({' or '.join(CHECKPOINT_FILES[model_name])})"
         )
     else:

@@ -37,7 +37,8 @@ def correlate(
         )
     if max_displacement < 0 or stride2 < 1 or max_displacement % stride2:
         raise ValueError(
-            f"max_displacement ({max_displacement}) must be a non-negative multiple of stride2 ({stride2})"
+            f"max_displacement ({max_displacement}) must be a non-negative multiple of "
+            f"stride2 ({stride2})"
         )
     b, c, h, w = f1.shape
     pad = max_displacement
@@ -52,7 +53,7 @@ def correlate(
         top = pad + j * stride2
         rows2 = f2pad[:, top : top + h].reshape(b * h, c, wp)
         table = torch.bmm(rows1, rows2)  # (B*H, W, Wp): f1 pixel x against padded f2 column x'
-        # Band x' = x + pad + i*stride2 for i in -radius..radius, i.e. x' = x + stride2*k, k in 0..D-1.
+        # Band x' = x + pad + i*stride2, i in -radius..radius, i.e. x' = x + stride2*k, k < D.
         band = table.as_strided((b * h, w, d), (w * wp, wp + 1, stride2))
         planes.append(band)
     out = torch.stack(planes, dim=2)  # (B*H, W, D_dy, D_dx)

@@ -47,8 +47,8 @@ class FlowDecoderNet(nn.Module):
     def _decode(
         self, conv6_1: Tensor, skips: tuple[Tensor, Tensor, Tensor, Tensor]
     ) -> tuple[Tensor, ...]:
-        """``skips`` = features at 1/32, 1/16, 1/8, 1/4. Returns (flow2, flow3, flow4, flow5, flow6),
-        flow2 at 1/4 resolution, in units of pixels / div_flow."""
+        """``skips`` = features at 1/32, 1/16, 1/8, 1/4. Returns (flow2, flow3, flow4, flow5,
+        flow6), flow2 at 1/4 resolution, in units of pixels / div_flow."""
         features = conv6_1
         flow = self.predict_flow6(conv6_1)
         flows = [flow]

@@ -38,7 +38,7 @@ def resolve_device(device: str | torch.device) -> torch.device:
     resolved = torch.device(device)
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise InputError(
-            f"device {device!r} requested (config key flow.flownet2.device) but CUDA is not "
+            f"device {device!r} requested (config key flow.device) but CUDA is not "
             "available; use 'auto' or 'cpu'"
         )
     return resolved
@@ -108,7 +108,10 @@ class FlowNet2Estimator:
         log.info("%s ready on %s (batch %d)", self.model_name, self.device, self.batch_size)
 
     def estimate(self, frames: Sequence[np.ndarray]) -> np.ndarray:
-        """Flow of each consecutive pair of N >= 2 RGB uint8 (H, W, 3) frames: (N-1, H, W, 2) float32."""
+        """Flow of each consecutive pair of N >= 2 RGB uint8 (H, W, 3) frames.
+
+        Returns (N-1, H, W, 2) float32: u right, v down, pixels; flow[i] goes from frame i to i+1.
+        """
         check_frames(frames)
         n_pairs = len(frames) - 1
         height, width = frames[0].shape[:2]

@@ -37,7 +37,7 @@ def normalize_pair(inputs: Tensor, rgb_max: float = RGB_MAX) -> tuple[Tensor, Te
 
 
 def pair_tensor(frames: Sequence[np.ndarray], start: int, stop: int) -> Tensor:
-    """Pairs (frames[i], frames[i + 1]) for i in start..stop-1 as float32 (B, 3, 2, H, W) in 0..255."""
+    """Pairs (frames[i], frames[i + 1]), i in start..stop-1, as float32 (B, 3, 2, H, W), 0..255."""
     stack = np.stack(
         [np.stack([frames[i], frames[i + 1]]) for i in range(start, stop)]
     )  # (B,2,H,W,3)

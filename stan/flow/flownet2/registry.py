@@ -38,12 +38,18 @@ CHECKPOINT_SOURCE = (
 )
 
 
+def config_method(name: str) -> str:
+    """The ``flow.method`` of config.yaml selecting model ``name`` (FlowNet2CS -> flownet2-cs)."""
+    suffix = name.removeprefix("FlowNet2").lower()
+    return "flownet2" + (f"-{suffix}" if suffix else "")
+
+
 def check_model_name(name: str) -> None:
     """Raise ``InputError`` naming the config key when ``name`` is not a known model."""
     if name not in MODELS:
         raise InputError(
-            f"unknown FlowNet2 model {name!r} (config key flow.flownet2.model); "
-            f"choose one of {', '.join(MODELS)}"
+            f"unknown FlowNet2 model {name!r}; choose one of {', '.join(MODELS)} "
+            f"(config key flow.method: {', '.join(config_method(m) for m in MODELS)})"
         )
 
 

@@ -43,7 +43,7 @@ class FlowNet2CS(nn.Module):
         self.flownets_1 = FlowNetS(input_channels=12)
 
     def _stage_input(self, x: Tensor, flow: Tensor) -> Tensor:
-        """12-channel refinement input: cat[x (6), warped x2 (3), flow / 20 (2), |x1 - warped| (1)]."""
+        """Refinement input, 12 channels: cat[x, warped x2, flow / 20, |x1 - warped x2|]."""
         warped = warp(x[:, 3:], flow)
         error = channel_norm(x[:, :3] - warped)
         return torch.cat((x, warped, flow / self.div_flow, error), dim=1)

@@ -1,0 +1,130 @@
+"""Inference: sliding windows, the predict stage, and the clip / video-file API."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from stan.io import InputError, read_gray
+from stan.model import build_model
+from stan.predict import load_model, predict_clip, predict_dataset, predict_video_file
+from stan.predict.windows import predict_frames
+from stan.train import cache_features, train_model
+from stan.train.inputs import window_positions
+from stan.train.toy import make_toy_dataset
+
+TINY = dict(
+    variant="STAN",
+    window=3,
+    backbone_init="random",
+    frozen_backbone=True,
+    branch_width=8,
+    branch_channels=4,
+    lstm_hidden=4,
+    conv3d_channels=4,
+    attention_channels=8,
+    fusion_stride=2,
+    motion_encoder_channels=8,
+)
+SIZE = [32, 48]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("toy")
+    data = make_toy_dataset(root, frames=5, size=(40, 56), with_flow=True)
+    cache_features(data["manifest"], root / "cache", TINY, SIZE)
+    train_model(
+        manifest_csv=data["manifest"],
+        out_checkpoint=root / "model.pt",
+        log_path=root / "train.jsonl",
+        model_config=TINY,
+        train_config=dict(input_size=SIZE, batch_size=2, steps=2, threads=2),
+        prior_root=data["prior_root"],
+        feature_cache=root / "cache",
+    )
+    data.update(cache=root / "cache", checkpoint=root / "model.pt")
+    return data
+
+
+def test_sliding_windows_equal_direct_forward():
+    """Per-frame maps reused across windows give what the model gives on each explicit window."""
+    torch.manual_seed(0)
+    model = build_model(dict(TINY, frozen_backbone=False)).eval()
+    rgb = np.random.default_rng(0).integers(0, 255, (7, 16, 24, 3), dtype=np.uint8)
+    prior = np.random.default_rng(1).integers(0, 255, (7, 16, 24, 1), dtype=np.uint8)
+    got = dict(predict_frames(model, 7, lambda i: {"rgb": rgb[i], "motion": prior[i]}, (16, 24), batch_size=3))
+    frames = torch.from_numpy(rgb).permute(0, 3, 1, 2).float()
+    motion = torch.from_numpy(prior).permute(0, 3, 1, 2).float() / 255
+    for i in range(7):
+        idx = window_positions(i, 3, 1)
+        with torch.no_grad():
+            want = torch.sigmoid(model(frames[idx][None], motion[idx][None]))[0, 0].numpy()
+        np.testing.assert_allclose(got[i], want, atol=1e-5)
+
+
+def test_predict_dataset_writes_maps_like_the_ground_truth(trained, tmp_path):
+    written = predict_dataset(
+        manifest_csv=trained["manifest"],
+        checkpoint=trained["checkpoint"],
+        out_root=tmp_path / "cached",
+        prior_root=trained["prior_root"],
+        feature_cache=trained["cache"],
+        predict_config={"batch_size": 2},
+    )
+    assert sorted(p.relative_to(tmp_path / "cached").as_posix() for p in written) == [
+        f"toy_c/{i:05d}.png" for i in range(5)
+    ]
+    cached = read_gray(written[0])
+    assert cached.shape == (40, 56) and cached.dtype == np.uint8
+    # Without the cache the frozen trunk runs on the frames: same maps up to float16 rounding.
+    predict_dataset(
+        manifest_csv=trained["manifest"],
+        checkpoint=trained["checkpoint"],
+        out_root=tmp_path / "direct",
+        prior_root=trained["prior_root"],
+    )
+    direct = read_gray(tmp_path / "direct" / "toy_c" / "00000.png")
+    assert np.abs(direct.astype(int) - cached).max() <= 2
+
+
+def test_predict_clip_with_priors_or_a_prior_function(trained):
+    model, ckpt = load_model(trained["checkpoint"], "cpu")
+    frames = [cv2.cvtColor(cv2.imread(str(trained["root"] / "JPEGImages" / "toy_c" / f"{i:05d}.png")), cv2.COLOR_BGR2RGB) for i in range(5)]
+    priors = [read_gray(trained["prior_root"] / "toy_c" / f"{i:05d}.png") for i in range(5)]
+    maps = predict_clip(trained["checkpoint"], frames, priors=priors)
+    assert len(maps) == 5 and maps[0].shape == (40, 56) and 0 <= maps[0].min() <= maps[0].max() <= 1
+    same = predict_clip(model, frames, priors=priors, input_size=tuple(ckpt["input_size"]))
+    np.testing.assert_allclose(maps[3], same[3], atol=1e-6)
+    seen = []
+
+    def prior_fn(frame, flow):
+        seen.append(flow.shape)
+        return np.clip(np.hypot(flow[..., 0], flow[..., 1]) / 4, 0, 1)
+
+    assert len(predict_clip(trained["checkpoint"], frames, prior_fn=prior_fn)) == 5
+    assert seen == [(40, 56, 2)] * 5
+    with pytest.raises(InputError, match="priors"):
+        predict_clip(trained["checkpoint"], frames)
+
+
+def test_predict_video_file(trained, tmp_path):
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (56, 40))
+    for i in range(4):
+        writer.write(cv2.imread(str(trained["root"] / "JPEGImages" / "toy_a" / f"{i:05d}.png")))
+    writer.release()
+    maps = predict_video_file(
+        trained["checkpoint"], path, out_dir=tmp_path / "out", prior_fn=lambda f, fl: np.zeros(f.shape[:2])
+    )
+    assert len(maps) == 4
+    assert read_gray(tmp_path / "out" / "00003.png").shape == (40, 56)
+
+
+def test_flow_model_on_a_clip():
+    model = build_model(dict(TINY, temporal_input="flow")).eval()
+    frames = [np.full((16, 24, 3), 10 * i, np.uint8) for i in range(3)]
+    maps = predict_clip(model, frames, input_size=(16, 24))
+    assert [m.shape for m in maps] == [(16, 24)] * 3

@@ -1,0 +1,91 @@
+"""Motion prior training on a tiny synthetic set, the checkpoint round trip and the stage writer."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from stan.data.davis import index_davis
+from stan.data.manifest import write_manifest
+from stan.data.synthetic import SyntheticConfig, generate
+from stan.flow.stage import compute_video_flow
+from stan.io import InputError, read_gray
+from stan.prior.config import PriorConfig
+from stan.prior.frame import prepare_frame
+from stan.prior.model import load_checkpoint, prior_map
+from stan.prior.stage import write_motion_priors
+from stan.prior.train import split_videos, train_motion_prior
+
+TINY = {"n_segments": 40, "epochs": 3, "patience": 5, "batch_frames": 4, "hidden": [32, 16]}
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    torch.set_num_threads(2)
+    root = tmp_path_factory.mktemp("prior")
+    generate(SyntheticConfig(n_train=3, n_test=1, n_frames=5, height=72, width=128), root / "d")
+    manifest = index_davis(root / "d", "val")
+    write_manifest(manifest, root / "m.csv")
+    for video in manifest["video"].unique():
+        compute_video_flow(manifest, video, "dis", {}, root / "flow" / f"{video}.npz")
+    return root
+
+
+def test_split_videos_is_by_video_and_deterministic():
+    videos = [f"v{i}" for i in range(10)]
+    train, val = split_videos(videos, 0.2, 0)
+    assert len(val) == 2 and not set(train) & set(val) and set(train) | set(val) == set(videos)
+    assert split_videos(videos, 0.2, 0) == (train, val)
+    assert split_videos(["a"], 0.5, 0) == (["a"], [])
+
+
+@pytest.mark.parametrize("mode", ["pooled", "patch"])
+def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
+    params = {**TINY, "feature_mode": mode, "patches_per_frame": 16}
+    ckpt, history = tmp_path / "prior.pt", tmp_path / "history.jsonl"
+    metrics = train_motion_prior(tiny_set / "m.csv", tiny_set / "flow", ckpt, history, params)
+    lines = [json.loads(line) for line in history.read_text().splitlines()]
+    assert [r["epoch"] for r in lines] == [0, 1, 2]
+    assert all(np.isfinite(r["train_loss"]) and np.isfinite(r["val_loss"]) for r in lines)
+    assert len(metrics["val_videos"]) == 1 and metrics["train_frames"] == 10
+
+    raw = torch.load(ckpt, weights_only=True)
+    assert set(raw) >= {"model", "model_config", "epoch", "metrics"}
+    assert raw["model_config"]["feature_mode"] == mode
+    model, cfg, _ = load_checkpoint(ckpt, {"device": "cpu"})
+    again, _, _ = load_checkpoint(ckpt)
+    flow = np.load(tiny_set / "flow" / "synth-val-00.npz")["flow"][2].astype(np.float32) / 16
+    a, b = prior_map(model, flow, cfg), prior_map(again, flow, cfg)
+    assert a.shape == (72, 128) and a.dtype == np.uint8 and np.array_equal(a, b)
+    # The checkpoint, not the caller, decides the model: a different mode in params is ignored.
+    other = "patch" if mode == "pooled" else "pooled"
+    assert load_checkpoint(ckpt, {"feature_mode": other})[1].feature_mode == mode
+
+    out = tmp_path / "priors" / "synth-val-00"
+    write_motion_priors(
+        tiny_set / "m.csv", "synth-val-00", tiny_set / "flow" / "synth-val-00.npz", ckpt, out, {}
+    )
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [f"{i:05d}.png" for i in range(5)]
+    assert np.array_equal(read_gray(out / "00002.png"), a)
+    assert not (tmp_path / "priors" / "synth-val-00.partial").exists()
+
+
+def test_training_lowers_the_loss(tiny_set, tmp_path):
+    params = {**TINY, "epochs": 6, "patience": 10, "dropout": 0.0}
+    metrics = train_motion_prior(
+        tiny_set / "m.csv", tiny_set / "flow", tmp_path / "p.pt", tmp_path / "h.jsonl", params
+    )
+    losses = [r["train_loss"] for r in metrics["history"]]
+    assert losses[-1] < losses[0]
+
+
+def test_errors_name_the_problem(tiny_set, tmp_path):
+    with pytest.raises(InputError, match="checkpoint not found"):
+        load_checkpoint(tmp_path / "missing.pt")
+    with pytest.raises(InputError, match="flow cache not found"):
+        train_motion_prior(tiny_set / "m.csv", tmp_path, tmp_path / "p.pt", tmp_path / "h", TINY)
+    cfg = PriorConfig(n_segments=40)
+    frame = prepare_frame(np.zeros((72, 128, 2), np.float32), cfg)  # a static frame is fine
+    assert frame.n >= 1 and np.isfinite(frame.handcrafted).all()
