@@ -18,6 +18,8 @@ Columns:
 - J and F of the binary label after Otsu's threshold (the paper's labels, before manual erasing:
   no erase files exist for DAVIS);
 - J and F of the fused map thresholded at a fixed 0.5 instead of Otsu;
+- J and F at one threshold per row fitted on the ground-truth frames (``coarse.threshold: fit``,
+  the candidate of 0.02..0.98 with the best mean IoU there; the chosen value is listed);
 - max F of the continuous fused map (best of 256 thresholds, one threshold per dataset).
 
 J is the intersection over union (1 when both masks are empty, as in the DAVIS toolkit); F is the
@@ -41,10 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED_DATA, machine, write_report  # noqa: E402
 
 from stan.baseline.flow_magnitude import FlowMagnitudeConfig, flow_magnitude_saliency
-from stan.coarse.fusion import binarise, fit_weights, fuse, sample_pixels
+from stan.coarse.fusion import binarise, fit_threshold, fit_weights, fuse, sample_pixels
+from stan.coarse.resample import shrink, stretch
 from stan.coarse.review import pick_evenly
 from stan.coarse.sources import build_sources
-from stan.coarse.stage import plan_labels, source_maps
+from stan.coarse.stage import FIT_MAP_SIDE, plan_labels, source_maps
 from stan.data.davis import index_davis
 from stan.flow.opencv import dis
 from stan.io import read_image, read_mask, to_uint8
@@ -104,10 +107,10 @@ def progress(items: list, what: str, every: int = 25):
         yield item
 
 
-def frame_scores(fused: np.ndarray, gt: np.ndarray) -> dict[str, object]:
-    """J and F of the Otsu and fixed-0.5 labels, and the F curve of the continuous map."""
+def frame_scores(fused: np.ndarray, gt: np.ndarray, fitted: float) -> dict[str, object]:
+    """J and F of the Otsu, fixed-0.5 and fitted-threshold labels, and the continuous F curve."""
     scores: dict[str, object] = {}
-    for key, threshold in (("otsu", "otsu"), ("fixed", 0.5)):
+    for key, threshold in (("otsu", "otsu"), ("fixed", 0.5), ("fitted", fitted)):
         label = binarise(fused, threshold)
         scores[f"J {key}"] = jaccard(label, gt)
         # on a 0/255 map the strictest threshold of the curve is the label itself
@@ -120,7 +123,7 @@ def summarise(records: list[dict]) -> dict[str, float]:
     """Mean over frames of a video, then over videos; max F of the mean curve."""
     frame = pd.DataFrame(records)
     out = {}
-    for key in ("J otsu", "F otsu", "J fixed", "F fixed"):
+    for key in ("J otsu", "F otsu", "J fixed", "F fixed", "J fitted", "F fitted"):
         out[key] = frame.groupby("video")[key].mean().mean()
     curves = [np.mean(np.stack(g["curve"].to_list()), axis=0) for _, g in frame.groupby("video")]
     out["maxF"] = float(np.mean(np.stack(curves), axis=0).max())
@@ -171,20 +174,24 @@ def main() -> None:
         list(plan[plan["source"] == "gt"].itertuples(index=False)), args.fit_frames
     )
     rng = np.random.default_rng(args.seed)
-    xs, ys = [], []
+    xs, ys, small_maps, small_masks = [], [], [], []
     for row in progress(gt_rows, "fit"):
         maps, gt = maps_of(row)
         x, y = sample_pixels(maps, gt, args.fit_pixels, rng)
         xs.append(x)
         ys.append(y)
+        small_maps.append([shrink(stretch(m), FIT_MAP_SIDE) for m in maps])
+        small_masks.append(shrink(gt.astype(np.uint8) * 255, FIT_MAP_SIDE) > 127)
     x, y = np.concatenate(xs), np.concatenate(ys)
-    weights = {}
+    weights, thresholds = {}, {}
     for name, names, mode in variants:
         columns = [all_sources.index(n) for n in names]
         if mode == "fit":
             weights[name] = fit_weights(x[:, columns], y)
         else:
             weights[name] = np.full(len(names), 1.0 / len(names))
+        fused = [fuse([maps[c] for c in columns], weights[name]) for maps in small_maps]
+        thresholds[name] = fit_threshold(fused, small_masks)
 
     # coarse labels of every eval-every-th frame without (kept) ground truth
     coarse = plan[plan["source"] == "coarse"].copy()
@@ -194,19 +201,21 @@ def main() -> None:
         maps, gt = maps_of(row)
         for name, names, _ in variants:
             chosen = [maps[all_sources.index(n)] for n in names]
-            scores = frame_scores(fuse(chosen, weights[name]), gt)
+            scores = frame_scores(fuse(chosen, weights[name]), gt, thresholds[name])
             records[name].append({"video": row.video, **scores})
 
     lines = [
-        "| labels | weights | J Otsu | F Otsu | J 0.5 | F 0.5 | max F (continuous) |",
-        "|---|---|---|---|---|---|---|",
+        "| labels | weights | J Otsu | F Otsu | J 0.5 | F 0.5 | fitted t | J fitted t "
+        "| F fitted t | max F (continuous) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, names, _ in variants:
         s = summarise(records[name])
         w = ", ".join(f"{n} {v:.2f}" for n, v in zip(names, weights[name], strict=True))
         lines.append(
             f"| {name} | {w} | {s['J otsu']:.3f} | {s['F otsu']:.3f} | {s['J fixed']:.3f} "
-            f"| {s['F fixed']:.3f} | {s['maxF']:.3f} |"
+            f"| {s['F fixed']:.3f} | {thresholds[name]:.2f} | {s['J fitted']:.3f} "
+            f"| {s['F fitted']:.3f} | {s['maxF']:.3f} |"
         )
     timing = ", ".join(f"{n} {seconds[n] / n_computed:.3f}" for n in all_sources)
     header = [

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from stan.coarse.fusion import binarise, fit_weights, fuse, resolve_weights, sample_pixels
+from stan.coarse.fusion import (
+    binarise,
+    fit_threshold,
+    fit_weights,
+    fuse,
+    resolve_weights,
+    sample_pixels,
+)
 from stan.io import InputError
 
 
@@ -75,3 +82,34 @@ def test_binarise_constant_map_and_bad_threshold():
     assert not binarise(np.full((5, 5), 0.4), "otsu").any()
     with pytest.raises(InputError, match="coarse.threshold"):
         binarise(np.zeros((2, 2)), "mean")
+
+
+def test_fit_threshold_maximises_mean_iou():
+    # object pixels at 0.5 or 0.7, background at 0.1 or 0.35: any t in [0.35, 0.5) is perfect
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 5:15] = True
+    fused = np.where(mask, 0.5, 0.1)
+    fused[5:10, 5:15] = 0.7
+    fused[0:3, :] = 0.35
+    t = fit_threshold([fused, fused.T], [mask, mask.T])
+    assert 0.35 <= t < 0.5
+    assert np.array_equal(fused > t, mask)
+
+    # brute force: the chosen candidate has the best mean IoU of all candidates
+    def mean_iou(th):
+        return np.mean(
+            [
+                (((f > th) & m).sum() / ((f > th) | m).sum())
+                for f, m in [(fused, mask), (fused.T, mask.T)]
+            ]
+        )
+
+    best = max(np.round(np.arange(1, 50) * 0.02, 2), key=mean_iou)
+    assert mean_iou(t) == pytest.approx(mean_iou(best))
+
+
+def test_fit_threshold_counts_empty_frames():
+    # a frame with an empty mask scores 1 only when nothing passes the threshold
+    empty = np.zeros((10, 10), bool)
+    noisy = np.full((10, 10), 0.6)
+    assert fit_threshold([noisy], [empty]) >= 0.6

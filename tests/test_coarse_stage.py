@@ -92,7 +92,8 @@ def test_end_to_end_labels_table_and_sheet(dataset, tmp_path):
     params = {"sources": ["mbd", "rbd", "ft"], "sparse_gt_every": 3, "fit_pixels_per_class": 300}
     table, weights = run_stage(dataset, out, params)
 
-    assert weights["mode"] == "fit" and weights["fit_frames"] == 4
+    assert weights["weights_mode"] == "fit" and weights["fit_frames"] == 4
+    assert weights["threshold_mode"] == "otsu" and weights["threshold"] == "otsu"
     assert sum(weights["weights"].values()) == pytest.approx(1.0)
     assert list(table.columns) == ["video", "frame", "label_path", "source"]
     assert len(table) == 2 * N and (table["source"] == "gt").sum() == 4
@@ -130,7 +131,10 @@ def test_erase_file_clears_regions_and_weights_modes(dataset, tmp_path):
     write_manifest(manifest, dataset)
     table, weights = run_stage(dataset, out, params, erase={"cat": erase})
 
-    assert weights["mode"] == "given" and weights["weights"] == {"ft": 0.75, "spectral": 0.25}
+    assert weights["weights_mode"] == "given" and weights["weights"] == {
+        "ft": 0.75,
+        "spectral": 0.25,
+    }
     assert not read_gray(out / "cat" / "00001.png").any()  # fully erased
     assert not read_gray(out / "cat" / "00002.png").any()
     assert read_gray(out / "cat" / "00003.png").any()  # outside the erase range
@@ -145,9 +149,20 @@ def test_erase_file_clears_regions_and_weights_modes(dataset, tmp_path):
     }
 
 
+def test_fitted_threshold_is_used_for_the_labels(dataset, tmp_path):
+    params = {"sources": ["ft"], "weights": "uniform", "threshold": "fit", "sparse_gt_every": 2}
+    table, fusion = run_stage(dataset, tmp_path / "coarse", params)
+    assert fusion["threshold_mode"] == "fit" and fusion["threshold_fit_frames"] == 6
+    assert 0 < fusion["threshold"] < 1
+    assert "fit_frames" not in fusion  # the weights were given, not fitted
+    for row in table[table["source"] == "coarse"].itertuples():
+        truth = read_mask(dataset.parent / "Annotations" / "480p" / row.video / f"{row.frame}.png")
+        assert iou(read_gray(row.label_path) > 128, truth) > 0.8
+
+
 def test_nothing_to_label_means_nothing_to_fit(dataset, tmp_path):
     result = fit_fusion_weights(dataset, tmp_path / "w.json", {"sparse_gt_every": 0}, "tiny")
-    assert result["mode"] == "uniform" and "nothing fitted" in result["note"]
+    assert result["weights_mode"] == "uniform" and "nothing fitted" in result["note"]
     assert json.loads((tmp_path / "w.json").read_text()) == result
     table = label_video(
         dataset,

@@ -55,7 +55,9 @@ def test_trunk_keys_are_torchvision_keys():
 
 
 def test_module_shapes():
-    assert Branch(in_channels=16, width=8, out_channels=3)(torch.randn(2, 16, 5, 7), (20, 28)).shape == (2, 3, 20, 28)
+    assert Branch(in_channels=16, width=8, out_channels=3)(
+        torch.randn(2, 16, 5, 7), (20, 28)
+    ).shape == (2, 3, 20, 28)
     xs = torch.randn(2, 3, 6, 10, 12)
     assert ConvLSTM(in_channels=6, hidden=5)(xs).shape == (2, 5, 10, 12)
     assert Conv3DHead(in_channels=6, channels=4, window=3)(xs).shape == (2, 1, 10, 12)
@@ -73,7 +75,9 @@ def test_variant_output_shapes(variant, frozen):
     motion = torch.rand(2, 3, 1, 16, 24)
     logits = model(frames, motion)
     assert logits.shape == (2, 1, 16, 24)
-    maps = model.head(model.frame_maps(frames[:, -1], motion[:, -1])[:, None].expand(-1, 3, -1, -1, -1), (16, 24))
+    maps = model.head(
+        model.frame_maps(frames[:, -1], motion[:, -1])[:, None].expand(-1, 3, -1, -1, -1), (16, 24)
+    )
     spec = VARIANTS[variant]
     assert ("o_m" in maps) == spec.lstm and ("o_c" in maps) == spec.conv3d
     assert ("weights" in maps) == spec.attention
@@ -151,7 +155,9 @@ def test_torchvision_layout_file(tmp_path):
     state = {k: torch.randn(*s, generator=gen) * 0.05 for k, s in keys if k.startswith("features.")}
     path = tmp_path / "vgg16-397923af.pth"
     torch.save(state, path)
-    model = build_model(dict(TINY, backbone_init="torchvision", backbone_weights=str(path), first_conv_std=0.02))
+    model = build_model(
+        dict(TINY, backbone_init="torchvision", backbone_weights=str(path), first_conv_std=0.02)
+    )
     assert torch.equal(model.spatial_trunk.features[28].weight, state["features.28.weight"])
     first = model.temporal_trunk.features[0].weight
     assert first.shape == (64, 4, 3, 3)

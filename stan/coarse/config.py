@@ -14,7 +14,8 @@ class CoarseConfig:
     # fusion weights: "fit" (non-negative least squares on ground-truth frames), "uniform",
     # or a mapping {source name: weight}; normalised to sum 1
     weights: object = "fit"
-    # "otsu" (the paper) or a fixed threshold in [0, 1] on the fused map
+    # "otsu" per map (the paper), "fit" (one threshold maximising the mean IoU on ground-truth
+    # frames), or a fixed threshold in [0, 1] on the fused map
     threshold: object = "otsu"
     # keep ground truth only on every k-th frame of each training video (position 0, k, 2k, ...)
     # and label the others coarsely, as FBMS is labelled (k = 20); 0 keeps all ground truth
@@ -59,13 +60,14 @@ class CoarseConfig:
             if params.get(key, 1) == 0:
                 raise InputError(f"config key coarse.{key} must be at least 1")
         threshold = params.get("threshold", "otsu")
-        if threshold != "otsu" and (
+        if threshold not in ("otsu", "fit") and (
             isinstance(threshold, bool)
             or not isinstance(threshold, int | float)
             or not 0 <= threshold <= 1
         ):
             raise InputError(
-                f"config key coarse.threshold is {threshold!r}; use 'otsu' or a number in [0, 1]"
+                f"config key coarse.threshold is {threshold!r}; use 'otsu', 'fit' or a number in "
+                "[0, 1]"
             )
         weights = params.get("weights", "fit")
         if weights not in ("fit", "uniform") and not isinstance(weights, dict):

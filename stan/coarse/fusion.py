@@ -18,8 +18,13 @@ labels are exactly those of the least-squares fit. Pixels are subsampled per fra
 numbers of salient and background pixels (salient objects often cover under 10% of a frame;
 without balancing the fit would favour maps that are dark everywhere).
 
-Binarisation: Otsu's threshold (``skimage.filters.threshold_otsu``) on the fused map, or a fixed
-threshold when ``coarse.threshold`` is a number.
+Binarisation: Otsu's threshold (``skimage.filters.threshold_otsu``) on each fused map (the
+paper), a fixed threshold when ``coarse.threshold`` is a number, or (``coarse.threshold: fit``)
+one threshold for the whole dataset chosen on the frames that have ground truth: the candidate in
+0.02, 0.04, ..., 0.98 that maximises the mean per-frame IoU of ``fused > t`` with the mask
+(IoU 1 when both are empty). Otsu splits each map where its histogram is most bimodal, which for
+a fusion of unlike sources is often not where object and background part (measured in
+``bench/coarse_quality.py``).
 """
 
 from __future__ import annotations
@@ -115,6 +120,32 @@ def fit_weights(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             "truth; check the sources (config key coarse.sources) or set coarse.weights explicitly"
         )
     return weights / weights.sum()
+
+
+THRESHOLD_CANDIDATES = np.round(np.arange(1, 50) * 0.02, 2)
+
+
+def fit_threshold(
+    fused_maps: Sequence[np.ndarray],
+    masks: Sequence[np.ndarray],
+    candidates: np.ndarray = THRESHOLD_CANDIDATES,
+) -> float:
+    """The candidate threshold with the highest mean IoU of ``fused > t`` over the frames."""
+    if not fused_maps or len(fused_maps) != len(masks):
+        raise ValueError(
+            f"fit_threshold needs as many maps as masks, got {len(fused_maps)} and {len(masks)}"
+        )
+    candidates = np.asarray(candidates, dtype=np.float64)
+    total = np.zeros(len(candidates))
+    for fused, mask in zip(fused_maps, masks, strict=True):
+        # pixels at or below each candidate, split by class, from one sort of the map
+        values_fg = np.sort(fused[mask].ravel())
+        values_bg = np.sort(fused[~mask].ravel())
+        tp = values_fg.size - np.searchsorted(values_fg, candidates, side="right")
+        fp = values_bg.size - np.searchsorted(values_bg, candidates, side="right")
+        union = values_fg.size + fp
+        total += np.where(union > 0, tp / np.maximum(union, 1), 1.0)
+    return float(candidates[int(np.argmax(total))])
 
 
 def binarise(fused: np.ndarray, threshold: str | float = "otsu") -> np.ndarray:

@@ -30,7 +30,15 @@ from tqdm import tqdm
 
 from stan.coarse.config import CoarseConfig
 from stan.coarse.erase import load_erase_file
-from stan.coarse.fusion import binarise, fit_weights, fuse, resolve_weights, sample_pixels
+from stan.coarse.fusion import (
+    binarise,
+    fit_threshold,
+    fit_weights,
+    fuse,
+    resolve_weights,
+    sample_pixels,
+)
+from stan.coarse.resample import shrink, stretch
 from stan.coarse.review import Tile, contact_sheet, pick_evenly
 from stan.coarse.sources import build_sources, parse_sources
 from stan.data.manifest import load_manifest
@@ -39,6 +47,7 @@ from stan.io import InputError, atomic_path, read_image, read_mask, to_uint8, wr
 log = logging.getLogger(__name__)
 
 LABEL_TABLE_COLUMNS = ["video", "frame", "label_path", "source"]
+FIT_MAP_SIDE = 160  # longer side of the maps on which a fitted threshold is chosen
 
 
 def plan_labels(manifest: pd.DataFrame, sparse_gt_every: int = 0) -> pd.DataFrame:
@@ -68,67 +77,80 @@ def source_maps(sources, image: np.ndarray, video: str, frame: str) -> list[np.n
 def fit_fusion_weights(
     manifest_path: str | Path, output_json: str | Path, params: dict, dataset: str
 ) -> dict:
-    """Write the fusion weights of ``dataset`` to ``output_json`` and return them.
+    """Write the fusion weights and threshold of ``dataset`` to ``output_json``; return them.
 
-    With ``coarse.weights: fit``, up to ``fit_max_frames`` training frames that keep their ground
-    truth (evenly spread) are run through every source and the weights are fitted by
-    non-negative least squares on balanced pixel samples (stan.coarse.fusion). When no frame
-    needs a coarse label, nothing is fitted and uniform weights are written with a note.
+    With ``coarse.weights: fit`` and/or ``coarse.threshold: fit``, up to ``fit_max_frames``
+    training frames that keep their ground truth (evenly spread) are run through every source:
+    weights are fitted by non-negative least squares on balanced pixel samples and the threshold
+    maximises the mean IoU (stan.coarse.fusion; the threshold is chosen on maps shrunk to
+    ``FIT_MAP_SIDE`` pixels to keep memory small). When no frame needs a coarse label, nothing is
+    fitted: uniform weights and Otsu's threshold are written with a note.
     """
     cfg = CoarseConfig.from_dict(params)
     names = [s.name for s in parse_sources(list(cfg.sources))]
     plan = plan_labels(load_manifest(manifest_path), cfg.sparse_gt_every)
-    result = {"dataset": dataset, "sources": names, "threshold": cfg.threshold}
-    n_coarse = int((plan["source"] == "coarse").sum())
-    if cfg.weights != "fit":
-        weights = resolve_weights(cfg.weights, names)
-        result.update(mode="uniform" if cfg.weights == "uniform" else "given")
-    elif n_coarse == 0:
-        weights = resolve_weights("uniform", names)
-        result.update(mode="uniform", note="no training frame needs a coarse label; nothing fitted")
-    else:
+    result: dict = {"dataset": dataset, "sources": names}
+    weights = None if cfg.weights == "fit" else resolve_weights(cfg.weights, names)
+    weights_mode = cfg.weights if isinstance(cfg.weights, str) else "given"
+    threshold = cfg.threshold
+    if (plan["source"] == "coarse").sum() == 0:
+        if weights is None:
+            weights, weights_mode = resolve_weights("uniform", names), "uniform"
+        threshold = "otsu" if threshold == "fit" else threshold
+        result["note"] = "no training frame needs a coarse label; nothing fitted"
+    elif weights is None or threshold == "fit":
         gt_rows = plan[plan["source"] == "gt"]
         if gt_rows.empty:
             raise InputError(
-                f"{manifest_path}: no training frame of {dataset} has ground truth to fit fusion "
-                "weights on; set config key coarse.weights to 'uniform' or to explicit weights"
+                f"{manifest_path}: no training frame of {dataset} has ground truth to fit on; set "
+                "config keys coarse.weights (to 'uniform' or explicit weights) and "
+                "coarse.threshold (to 'otsu' or a number) instead of 'fit'"
             )
         rows = pick_evenly(list(gt_rows.itertuples(index=False)), cfg.fit_max_frames)
         sources = build_sources(list(cfg.sources), dataset)
         rng = np.random.default_rng(cfg.seed)
-        xs, ys = [], []
-        log.info("fitting fusion weights of %s on %d ground-truth frames", names, len(rows))
-        for row in tqdm(rows, desc=f"{dataset} fit weights", unit="frame"):
+        xs, ys, small_maps, small_masks = [], [], [], []
+        log.info("fitting on %d ground-truth frames with sources %s", len(rows), names)
+        for row in tqdm(rows, desc=f"{dataset} fit", unit="frame"):
             image = read_image(row.image)
             mask = read_mask(row.gt)
             if mask.shape != image.shape[:2]:
                 raise InputError(f"{row.gt}: mask size {mask.shape} differs from frame {row.image}")
-            x, y = sample_pixels(
-                source_maps(sources, image, row.video, row.frame),
-                mask,
-                cfg.fit_pixels_per_class,
-                rng,
-            )
+            maps = source_maps(sources, image, row.video, row.frame)
+            x, y = sample_pixels(maps, mask, cfg.fit_pixels_per_class, rng)
             xs.append(x)
             ys.append(y)
-        weights = fit_weights(np.concatenate(xs), np.concatenate(ys))
-        result.update(mode="fit", fit_frames=len(rows), fit_pixels=int(sum(len(y) for y in ys)))
+            small_maps.append([shrink(stretch(m), FIT_MAP_SIDE) for m in maps])
+            small_masks.append(shrink(mask.astype(np.uint8) * 255, FIT_MAP_SIDE) > 127)
+        if weights is None:
+            weights = fit_weights(np.concatenate(xs), np.concatenate(ys))
+            result.update(fit_frames=len(rows), fit_pixels=int(sum(len(y) for y in ys)))
+        if threshold == "fit":
+            fused = [fuse(maps, weights) for maps in small_maps]
+            threshold = fit_threshold(fused, small_masks)
+            result.update(threshold_fit_frames=len(rows))
+    result["weights_mode"] = weights_mode
     result["weights"] = {n: float(w) for n, w in zip(names, weights, strict=True)}
-    log.info("fusion weights (%s): %s", result["mode"], result["weights"])
+    if threshold == "otsu":
+        result["threshold_mode"] = "otsu"
+    else:
+        result["threshold_mode"] = "fit" if cfg.threshold == "fit" else "fixed"
+    result["threshold"] = threshold
+    log.info("fusion weights %s, threshold %s", result["weights"], threshold)
     with atomic_path(output_json) as tmp:
         tmp.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
-def read_weights(path: str | Path, names: list[str]) -> np.ndarray:
-    """Fusion weights from ``fusion_weights.json`` in ``names`` order; stale files are errors."""
+def read_fusion(path: str | Path, names: list[str]) -> tuple[np.ndarray, str | float]:
+    """Weights (in ``names`` order) and threshold from ``fusion_weights.json``; stale is an error."""
     data = json.loads(Path(path).read_text())
     if data.get("sources") != names:
         raise InputError(
             f"{path}: weights are for sources {data.get('sources')} but config key coarse.sources "
             f"lists {names}; delete the file and rerun the coarse stage"
         )
-    return np.array([data["weights"][n] for n in names], dtype=np.float64)
+    return np.array([data["weights"][n] for n in names], dtype=np.float64), data["threshold"]
 
 
 def label_video(
@@ -159,7 +181,7 @@ def label_video(
         raise InputError(f"{manifest_path}: video {video!r} has no training frames to label")
     sources = build_sources(list(cfg.sources), dataset)
     names = [s.name for s in sources]
-    weights = read_weights(weights_json, names)
+    weights, threshold = read_fusion(weights_json, names)
     erase = load_erase_file(erase_file, video) if erase_file else None
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -189,7 +211,7 @@ def label_video(
             continue
         image = read_image(row.image)
         fused = fuse(source_maps(sources, image, row.video, row.frame), weights)
-        label = binarise(fused, cfg.threshold)
+        label = binarise(fused, threshold)
         final = erase.apply(label, row.frame) if erase is not None else label
         path = out_dir / f"{row.frame}.png"
         write_png(path, to_uint8(final))
@@ -201,7 +223,7 @@ def label_video(
     header = f"{dataset}/{video}: {len(coarse_ids)} coarse labels, {len(rows) - len(coarse_ids)} gt"
     if not coarse_ids:
         header += " (nothing to review)"
-    header += f"\nfusion {weight_text}; threshold {cfg.threshold}"
+    header += f"\nfusion {weight_text}; threshold {threshold}"
     header += f"; erase file {erase_file}" if erase_file else "; no erase file"
     write_png(out_sheet, contact_sheet(tiles, header, width=cfg.sheet_width))
 

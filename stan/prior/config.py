@@ -20,6 +20,7 @@ class PriorConfig:
     compactness: float = 10.0  # SLIC compactness (Lab colour units of the flow image)
     alexnet_input: str = "flow"  # colour image fed to AlexNet: "flow" (raw flow, as ref. 48)
     # or "residual" (flow minus the fitted camera motion)
+    pooled_scale: float = 0.5  # "pooled" runs AlexNet on the working image resized by this
     patch_size: int = 64  # side of the resized bounding-box crop in "patch" mode
     handcrafted: bool = True  # append cheap motion/position statistics to the deep features
     hidden: tuple[int, int] = (256, 64)  # widths of the scorer's two hidden layers
@@ -52,6 +53,8 @@ class PriorConfig:
             )
         if not 0 < self.work_scale <= 1:
             raise InputError(f"prior.work_scale is {self.work_scale}; use a value in (0, 1]")
+        if not 0 < self.pooled_scale <= 1:
+            raise InputError(f"prior.pooled_scale is {self.pooled_scale}; use a value in (0, 1]")
         if self.patch_size < 63:
             raise InputError(
                 f"prior.patch_size is {self.patch_size}; AlexNet needs at least 63 pixels"
@@ -85,6 +88,7 @@ MODEL_KEYS = (
     "n_segments",
     "compactness",
     "alexnet_input",
+    "pooled_scale",
     "patch_size",
     "handcrafted",
     "hidden",

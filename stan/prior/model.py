@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -31,6 +32,7 @@ class MotionPriorNet(nn.Module):
         super().__init__()
         self.feature_mode = cfg.feature_mode
         self.patch_size = cfg.patch_size
+        self.pooled_scale = cfg.pooled_scale
         self.handcrafted = cfg.handcrafted
         self.trunk = AlexNetFeatures()
         self.norm = nn.LayerNorm(FEATURE_CHANNELS)  # deep features of any scale -> O(1)
@@ -43,7 +45,15 @@ class MotionPriorNet(nn.Module):
         """(K, in_dim) inputs of the scorer for all superpixels, or those in ``index``."""
         idx = np.arange(frame.n) if index is None else np.asarray(index)
         if self.feature_mode == "pooled":
-            deep = pooled_features(self.trunk, frame.image, frame.labels, frame.n)[idx]
+            image = frame.image
+            if self.pooled_scale != 1:
+                h, w = image.shape[:2]
+                size = (
+                    max(63, round(w * self.pooled_scale)),
+                    max(63, round(h * self.pooled_scale)),
+                )
+                image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            deep = pooled_features(self.trunk, image, frame.labels, frame.n)[idx]
         else:
             deep = patch_features(
                 self.trunk, frame.image, frame.boxes[idx], self.patch_size, batch_size

@@ -123,10 +123,12 @@ def evaluate(model: MotionPriorNet, frames, w_pos, w_neg, cfg, device) -> dict:
     total, weight, hits = 0.0, 0.0, np.zeros(2)
     counts = np.zeros(2)
     for item in frames:
-        loss, wsum = _frame_loss(model, item, None, w_pos, w_neg, cfg, device)
+        logits = model(item.frame, batch_size=cfg.batch_size)
+        t = torch.from_numpy(item.target).to(device)
+        loss, wsum = weighted_bce(logits, t, torch.where(t >= cfg.label_threshold, w_pos, w_neg))
         total += float(loss)
         weight += float(wsum)
-        scores = torch.sigmoid(model(item.frame, batch_size=cfg.batch_size)).cpu().numpy()
+        scores = torch.sigmoid(logits).cpu().numpy()
         truth = item.target >= cfg.label_threshold
         pred = scores >= 0.5
         for c in (0, 1):

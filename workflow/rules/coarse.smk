@@ -23,6 +23,28 @@ def coarse_erase_file(wildcards):
     return [path] if os.path.isfile(path) else []
 
 
+def coarse_folder_maps(dataset, videos):
+    """Per-video map folders of `folder` sources that this workflow builds (paths under
+    results/, e.g. results/saliency/{dataset}/flow-magnitude), so Snakemake makes them first.
+    """
+    folders = []
+    for source in config["coarse"]["sources"]:
+        if isinstance(source, dict) and source.get("method") == "folder":
+            root = source["path"].replace("{dataset}", dataset)
+            if root.startswith("results/"):
+                folders += [f"{root}/{video}" for video in videos]
+    return folders
+
+
+def coarse_fit_maps(wildcards):
+    videos = dataset_videos(wildcards.dataset, "train")
+    return coarse_folder_maps(wildcards.dataset, videos)
+
+
+def coarse_video_maps(wildcards):
+    return coarse_folder_maps(wildcards.dataset, [wildcards.video])
+
+
 def coarse_video_tables(wildcards):
     videos = dataset_videos(wildcards.dataset, "train")
     clash = sorted(set(videos) & set(COARSE_RESERVED))
@@ -45,6 +67,7 @@ def all_label_tables(wildcards):
 rule coarse_fusion_weights:
     input:
         manifest="results/manifests/{dataset}.csv",
+        maps=coarse_fit_maps,
         code=stan_sources("coarse"),
     output:
         "results/coarse/{dataset}/fusion_weights.json",
@@ -69,6 +92,7 @@ rule coarse_labels:
         manifest="results/manifests/{dataset}.csv",
         weights="results/coarse/{dataset}/fusion_weights.json",
         erase=coarse_erase_file,
+        maps=coarse_video_maps,
         code=stan_sources("coarse"),
     output:
         labels=directory("results/coarse/{dataset}/{video}"),
