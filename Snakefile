@@ -12,14 +12,34 @@ configfile: f"{workflow.basedir}/config.yaml"
 validate(config, schema=f"{workflow.basedir}/workflow/schemas/config.schema.yaml")
 
 
+# `snakemake --report report.html` gathers the tables and figures flagged with report().
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/baseline.smk"
+include: "workflow/rules/coarse.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/crf.smk"
+include: "workflow/rules/report.smk"
+
+
+# Cheap bookkeeping rules run on the submitting machine, not as cluster jobs.
+localrules:
+    all,
+    synthetic_dataset,
+    table,
+    coarse_gather,
 
 
 rule all:
     input:
         expand("results/tables/{dataset}.csv", dataset=config["datasets"]),
         expand("results/plots/{dataset}_pr.png", dataset=config["datasets"]),
+        expand("results/plots/{dataset}_qualitative.png", dataset=config["datasets"]),
+        expand("results/plots/{dataset}_ablation.png", dataset=config["datasets"]),
+        expand("results/tables/{dataset}_vs_paper.md", dataset=config["datasets"]),
+        "results/tables/runtime.csv",
+        report_movies,

@@ -159,6 +159,52 @@ def run_dataset(name, full, test_videos, work: Path, args, params: dict) -> list
     return rows
 
 
+def dataset_frames(name: str, work: Path, holdout: int):
+    """(full manifest, held-out videos) of ``synthetic`` or ``davis``; None when absent."""
+    if name == "synthetic":
+        root = work / "synthetic" / "data"
+        if not root.is_dir():
+            generate(SyntheticConfig(), root)
+        full = index_davis(root, "val")
+        return full, sorted(full.loc[full["split"] == "test", "video"].unique())
+    root = SHARED_DATA / "DAVIS"
+    if not root.is_dir():
+        log.warning("%s absent: skipping DAVIS", root)
+        return None
+    videos = sorted(p.name for p in (root / "JPEGImages" / "480p").iterdir())
+    full = index_davis(root, videos[:1])  # the split is reassigned by subsample()
+    return full, videos[:: max(1, len(videos) // holdout)][:holdout]
+
+
+HEADER = [
+    "dataset",
+    "method",
+    "max F",
+    "MAE",
+    "s/frame (map only)",
+    "training",
+    "frames train / scored",
+]
+
+
+def quality_rows(
+    params: dict, work: Path, modes, datasets=("davis",), holdout=6, train_step=3, test_step=5
+) -> str:
+    """The quality table (Markdown) of the given prior modes and the baseline."""
+    args = argparse.Namespace(modes=list(modes), train_step=train_step, test_step=test_step)
+    rows = []
+    for name in datasets:
+        found = dataset_frames(name, work, holdout)
+        if found is None and name == "davis" and "synthetic" not in datasets:
+            found, name = dataset_frames("synthetic", work, holdout), "synthetic"
+        if found is None:
+            continue
+        full, test_videos = found
+        log.info("%s: held out %s", name, test_videos)
+        rows += run_dataset(name, full, test_videos, work, args, params)
+    return markdown_table(HEADER, rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=None, help="Markdown report path")
@@ -174,35 +220,16 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
     params = json.loads(args.params)
-    work = Path(args.work)
-    rows = []
     t0 = time.perf_counter()
-    for name in args.datasets:
-        if name == "synthetic":
-            root = work / "synthetic" / "data"
-            if not root.is_dir():
-                generate(SyntheticConfig(), root)
-            full = index_davis(root, "val")
-            test_videos = sorted(full.loc[full["split"] == "test", "video"].unique())
-        else:
-            root = SHARED_DATA / "DAVIS"
-            if not root.is_dir():
-                log.warning("%s absent: skipping DAVIS", root)
-                continue
-            videos = sorted(p.name for p in (root / "JPEGImages" / "480p").iterdir())
-            full = index_davis(root, videos[:1])  # split is reassigned by subsample()
-            test_videos = videos[:: max(1, len(videos) // args.holdout)][: args.holdout]
-        log.info("%s: held out %s", name, test_videos)
-        rows += run_dataset(name, full, test_videos, work, args, params)
-    header = [
-        "dataset",
-        "method",
-        "max F",
-        "MAE",
-        "s/frame (map only)",
-        "training",
-        "frames train / scored",
-    ]
+    table = quality_rows(
+        params,
+        Path(args.work),
+        args.modes,
+        args.datasets,
+        args.holdout,
+        args.train_step,
+        args.test_step,
+    )
     text = "\n".join(
         [
             "# Motion prior quality versus the flow-magnitude baseline",
@@ -212,7 +239,7 @@ def main():
             f"DAVIS: {args.holdout} sequences held out, training frame step {args.train_step}, "
             f"scored frame step {args.test_step}. Total wall time {time.perf_counter() - t0:.0f} s.",
             "",
-            markdown_table(header, rows),
+            table,
         ]
     )
     write_report(args.out, text)

@@ -89,7 +89,12 @@ def test_plan_keeps_every_kth_gt_and_skips_test_frames(dataset):
 
 def test_end_to_end_labels_table_and_sheet(dataset, tmp_path):
     out = tmp_path / "results" / "coarse" / "tiny"
-    params = {"sources": ["mbd", "rbd", "ft"], "sparse_gt_every": 3, "fit_pixels_per_class": 300}
+    params = {
+        "sources": ["mbd", "rbd", "ft"],
+        "sparse_gt_every": 3,
+        "fit_pixels_per_class": 300,
+        "threshold": "otsu",  # the paper's setting
+    }
     table, weights = run_stage(dataset, out, params)
 
     assert weights["weights_mode"] == "fit" and weights["fit_frames"] == 4
@@ -142,11 +147,7 @@ def test_erase_file_clears_regions_and_weights_modes(dataset, tmp_path):
     assert (table["source"] == "coarse").sum() == 6
 
     uniform = fit_fusion_weights(dataset, out / "u.json", {"weights": "uniform"}, "tiny")
-    assert uniform["weights"] == {
-        "mbd": pytest.approx(1 / 3),
-        "rbd": pytest.approx(1 / 3),
-        "ft": pytest.approx(1 / 3),
-    }
+    assert uniform["weights"] == dict.fromkeys(["mbd", "rbd", "ft", "sr"], 0.25)
 
 
 def test_fitted_threshold_is_used_for_the_labels(dataset, tmp_path):
@@ -163,6 +164,7 @@ def test_fitted_threshold_is_used_for_the_labels(dataset, tmp_path):
 def test_nothing_to_label_means_nothing_to_fit(dataset, tmp_path):
     result = fit_fusion_weights(dataset, tmp_path / "w.json", {"sparse_gt_every": 0}, "tiny")
     assert result["weights_mode"] == "uniform" and "nothing fitted" in result["note"]
+    assert result["threshold"] == "otsu"  # no frame to fit a threshold on
     assert json.loads((tmp_path / "w.json").read_text()) == result
     table = label_video(
         dataset,

@@ -28,7 +28,7 @@ REFERENCE = (
 
 @pytest.fixture(autouse=True)
 def _threads():
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     torch.manual_seed(0)
 
 

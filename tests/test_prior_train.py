@@ -19,6 +19,7 @@ from stan.prior.train import split_videos, train_motion_prior
 
 TINY = {
     "n_segments": 30,
+    "frame_step": 1,
     "work_scale": 1.0,
     "epochs": 3,
     "patience": 5,
@@ -31,7 +32,7 @@ TINY = {
 
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory):
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     root = tmp_path_factory.mktemp("prior")
     generate(SyntheticConfig(n_train=2, n_test=1, n_frames=4, height=64, width=96), root / "d")
     manifest = index_davis(root / "d", "val")

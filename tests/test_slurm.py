@@ -60,6 +60,10 @@ class Snakemake:
     def start(cls, workdir: Path, *args: str, name: str = "snakemake") -> Snakemake:
         workdir.mkdir(parents=True, exist_ok=True)
         log = workdir.parent / f"{workdir.name}.{name}.log"
+        attempt = 1
+        while log.exists():  # keep the logs of earlier runs in the same directory
+            attempt += 1
+            log = workdir.parent / f"{workdir.name}.{name}-{attempt}.log"
         with open(log, "w") as out:
             proc = subprocess.Popen(
                 [SNAKEMAKE, "--directory", str(workdir), *args],
@@ -311,17 +315,17 @@ class FailingRun:
         """Once the victim job runs and has written its partial output, scancel it."""
         try:
             deadline = time.monotonic() + 600
-            while self.victim_id is None and time.monotonic() < deadline:
-                ids = [job for job, log in self.run.submissions() if "rule_victim" in str(log)]
-                self.victim_id = ids[0] if ids else None
-                time.sleep(0.5)
             partial = self.run.workdir / "victim.txt"
-            while time.monotonic() < deadline:
-                if partial.is_file() and partial.read_text().strip() == "partial":
+            while time.monotonic() < deadline and self.run.proc.poll() is None:
+                if self.victim_id is None:
+                    ids = [j for j, log in self.run.submissions() if "rule_victim" in str(log)]
+                    self.victim_id = ids[0] if ids else None
+                elif partial.is_file() and partial.read_text().strip() == "partial":
                     self.victim_saw_partial = True
-                    break
+                    subprocess.run(["scancel", self.victim_id], check=True, timeout=60)
+                    return
                 time.sleep(0.5)
-            subprocess.run(["scancel", self.victim_id], check=True, timeout=60)
+            self.cancel_error = "the victim job never ran with its partial output"
         except Exception as error:  # reported by the test that needs the cancellation
             self.cancel_error = repr(error)
 
@@ -451,9 +455,9 @@ def test_failing_job_fails_the_run_and_its_logs_are_kept(slurm_runs):
     assert failing.wait() != 0
     text = failing.run.text()
     assert "Error in rule broken" in text
-    (job, slurm_log) = [
-        (j, log) for j, log in failing.run.submissions() if "rule_broken" in str(log)
-    ][0]
+    broken = [(j, log) for j, log in failing.run.submissions() if "rule_broken" in str(log)]
+    assert len(broken) == 1, f"{failing.run.log} ends:\n{failing.run.tail()}"
+    (job, slurm_log) = broken[0]
     assert slurm_states([job]) == {job: "FAILED"}
     # The error message points at both the rule's log and the SLURM log, and both hold the output.
     assert str(slurm_log) in text.split("Error in rule broken", 1)[1]

@@ -74,6 +74,7 @@ def test_window_positions_repeat_the_first_frame():
     assert window_positions(9, 3, 2) == [5, 7, 9]
 
 
+@pytest.mark.slow
 def test_training_reduces_the_loss(toy, tmp_path):
     run(toy, tmp_path, steps=16, lr=1e-2, hflip=False)
     losses = [
@@ -96,6 +97,7 @@ def test_training_is_deterministic_and_checkpoint_loads_with_weights_only(toy, t
     assert not (tmp_path / "a" / "model.last.pt").exists()  # removed once the run completed
 
 
+@pytest.mark.slow
 def test_resume_gives_the_uninterrupted_result(toy, tmp_path, monkeypatch):
     (tmp_path / "full").mkdir()
     (tmp_path / "cut").mkdir()
@@ -133,6 +135,7 @@ def test_nan_loss_raises(toy, tmp_path, monkeypatch):
     assert not (tmp_path / "model.pt").exists()
 
 
+@pytest.mark.slow
 def test_full_mode_with_label_table_and_flow_input(toy, tmp_path):
     """Unfrozen trunks (the paper's mode) with scale-crop, labels from a label table."""
     manifest = load_manifest(toy["manifest"])

@@ -20,23 +20,35 @@ MARKER="stan-slurm-ci"
 CONF=/etc/slurm/slurm.conf
 GRES_CONF=/etc/slurm/gres.conf
 DBD_CONF=/etc/slurm/slurmdbd.conf
-DB_PASS="stan-ci-local-only"  # MariaDB account reachable only through the local socket
+DB_PASS="stan-ci-local-only" # MariaDB account reachable only through the local socket
 
 for arg in "$@"; do
     case "$arg" in
         --accounting) ACCOUNTING=1 ;;
-        -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
-        *) echo "start.sh: unknown argument '$arg' (known: --accounting)" >&2; exit 1 ;;
+        -h | --help)
+            sed -n '2,13p' "$0"
+            exit 0
+            ;;
+        *)
+            echo "start.sh: unknown argument '$arg' (known: --accounting)" >&2
+            exit 1
+            ;;
     esac
 done
 
 say() { echo "[slurm-ci] $*"; }
-cannot() { echo "[slurm-ci] cannot start a local SLURM cluster: $*" >&2; exit 2; }
+cannot() {
+    echo "[slurm-ci] cannot start a local SLURM cluster: $*" >&2
+    exit 2
+}
 fail() {
     echo "[slurm-ci] ERROR: $*" >&2
     for log in "$DIR"/log/*.log; do
         [ "${log##*/}" = apt.log ] && continue
-        [ -s "$log" ] && { echo "--- last lines of $log" >&2; tail -n 15 "$log" >&2; }
+        [ -s "$log" ] && {
+            echo "--- last lines of $log" >&2
+            tail -n 15 "$log" >&2
+        }
     done
     exit 1
 }
@@ -60,7 +72,8 @@ alive() {
     [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm")" = "$2" ]
 }
 
-[ "$(id -u)" -eq 0 ] || cannot "this script must run as root (it installs packages and runs daemons as root)"
+[ "$(id -u)" -eq 0 ] ||
+    cannot "this script must run as root (it installs packages and runs daemons as root)"
 mkdir -p "$DIR"/{run,log,state/slurmctld,state/slurmd} /etc/slurm
 
 # ---------------------------------------------------------------- packages
@@ -68,16 +81,21 @@ packages=(munge slurmctld slurmd slurm-client)
 [ "$ACCOUNTING" = 1 ] && packages+=(slurmdbd mariadb-server)
 missing=()
 for pkg in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    command -v apt-get >/dev/null || cannot "packages ${missing[*]} are missing and there is no apt-get"
+    command -v apt-get >/dev/null ||
+        cannot "packages ${missing[*]} are missing and there is no apt-get"
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt_log="$DIR/log/apt.log"
-    apt_install() { apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1; }
+    apt_install() {
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1
+    }
     if ! apt_install; then
-        apt-get update -qq >>"$apt_log" 2>&1 || cannot "apt-get update failed (no package mirror?); see $apt_log"
+        apt-get update -qq >>"$apt_log" 2>&1 ||
+            cannot "apt-get update failed (no package mirror?); see $apt_log"
         apt_install || cannot "apt-get install ${missing[*]} failed; see $apt_log"
     fi
 fi
@@ -93,7 +111,7 @@ if ! getent hosts "$NODE" >/dev/null; then
     echo "127.0.0.1 $NODE" >>/etc/hosts
 fi
 # The node's CPU layout and memory exactly as slurmd sees them (a mismatch drains the node).
-HARDWARE="$(slurmd -C | head -n 1 | tr ' ' '\n' | grep -v '^NodeName=' | tr '\n' ' ' | sed 's/ *$//')"
+HARDWARE="$(slurmd -C | head -n 1 | tr ' ' '\n' | grep -v '^NodeName=' | xargs)"
 if [ "$ACCOUNTING" = 1 ]; then
     ACCT_LINES="AccountingStorageType=accounting_storage/slurmdbd\nAccountingStorageHost=localhost"
 else
@@ -118,7 +136,8 @@ render() {
     fi
     if alive "$DIR/run/slurmctld.pid" slurmctld; then
         rm -f "$tmp"
-        fail "the cluster runs with another $2 (e.g. started without/with --accounting); run .ci/slurm/stop.sh first"
+        fail "the cluster runs with another $2 (started with/without --accounting?);" \
+            "run .ci/slurm/stop.sh first"
     fi
     mv -f "$tmp" "$2"
 }
@@ -168,7 +187,8 @@ if [ "$ACCOUNTING" = 1 ]; then
         say "slurmdbd started (pid $(cat "$DIR/run/slurmdbd.pid"))"
     fi
     # The cluster, an account and root's association must exist before slurmctld registers.
-    sacctmgr -n list cluster format=cluster | grep -qw stanci || sacctmgr -i add cluster stanci >/dev/null
+    sacctmgr -n list cluster format=cluster | grep -qw stanci ||
+        sacctmgr -i add cluster stanci >/dev/null
     sacctmgr -n list account format=account | grep -qw stan || sacctmgr -i add account stan \
         cluster=stanci description="stan CI" organization=stan >/dev/null
     sacctmgr -n list assoc user=root account=stan format=user | grep -qw root ||
@@ -198,12 +218,17 @@ for ((i = 0; i < 150; i++)); do
         idle | mixed | allocated) break ;;
         *drain* | down*)
             # e.g. left drained by an earlier run with another configuration
-            scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true ;;
+            scontrol update NodeName="$NODE" State=RESUME >/dev/null 2>&1 || true
+            ;;
     esac
     sleep 0.2
 done
 case "$(node_state)" in
     idle | mixed | allocated) ;;
-    *) fail "node $NODE is '$(node_state)': $(scontrol show node "$NODE" | grep -o 'Reason=.*' || true)" ;;
+    *)
+        reason="$(scontrol show node "$NODE" | grep -o 'Reason=.*' || true)"
+        fail "node $NODE is '$(node_state)': $reason"
+        ;;
 esac
-say "cluster up: node $NODE ($HARDWARE) $(node_state) in partition debug, accounting=$ACCOUNTING, state in $DIR"
+say "cluster up: node $NODE ($HARDWARE) $(node_state) in partition debug," \
+    "accounting=$ACCOUNTING, state in $DIR"

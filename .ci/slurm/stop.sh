@@ -14,7 +14,8 @@ stop() {
     local name=$1 file="$DIR/run/$1.pid" pid i
     [ -s "$file" ] || return 0
     pid="$(tr -dc '0-9' <"$file")"
-    if [ -z "$pid" ] || [ ! -r "/proc/$pid/comm" ] || [ "$(cat "/proc/$pid/comm")" != "$name" ]; then
+    if [ -z "$pid" ] || [ ! -r "/proc/$pid/comm" ] ||
+        [ "$(cat "/proc/$pid/comm")" != "$name" ]; then
         say "$name: not running (stale pid file removed)"
         rm -f "$file"
         return 0

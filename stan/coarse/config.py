@@ -10,13 +10,13 @@ from stan.io import InputError
 @dataclass(frozen=True)
 class CoarseConfig:
     # saliency sources fused into the coarse labels (see stan.coarse.sources)
-    sources: tuple = ("mbd", "rbd", "ft")
+    sources: tuple = ("mbd", "rbd", "ft", "sr")
     # fusion weights: "fit" (non-negative least squares on ground-truth frames), "uniform",
     # or a mapping {source name: weight}; normalised to sum 1
     weights: object = "fit"
-    # "otsu" per map (the paper), "fit" (one threshold maximising the mean IoU on ground-truth
-    # frames), or a fixed threshold in [0, 1] on the fused map
-    threshold: object = "otsu"
+    # "fit" (one threshold maximising the mean IoU on ground-truth frames; it beat Otsu in
+    # bench/coarse_quality.py), "otsu" per map (the paper's setting), or a fixed number in [0, 1]
+    threshold: object = "fit"
     # keep ground truth only on every k-th frame of each training video (position 0, k, 2k, ...)
     # and label the others coarsely, as FBMS is labelled (k = 20); 0 keeps all ground truth
     sparse_gt_every: int = 0
@@ -59,7 +59,7 @@ class CoarseConfig:
         for key in ("fit_max_frames", "fit_pixels_per_class", "sheet_width"):
             if params.get(key, 1) == 0:
                 raise InputError(f"config key coarse.{key} must be at least 1")
-        threshold = params.get("threshold", "otsu")
+        threshold = params.get("threshold", "fit")
         if threshold not in ("otsu", "fit") and (
             isinstance(threshold, bool)
             or not isinstance(threshold, int | float)

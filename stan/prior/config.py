@@ -29,7 +29,7 @@ class PriorConfig:
     # --- training ---
     finetune_alexnet: bool = True  # train the AlexNet convolutions (always true without weights)
     label_threshold: float = 0.5  # a superpixel is salient when this fraction of it is
-    frame_step: int = 1  # use every n-th training frame with ground truth
+    frame_step: int = 2  # use every n-th training frame with ground truth (halves the cost)
     val_fraction: float = 0.2  # fraction of training videos held out for early stopping
     epochs: int = 20  # maximum number of passes over the training frames
     patience: int = 4  # stop after this many epochs without a better validation loss

@@ -89,6 +89,9 @@ class WindowDataset(Dataset):
             flow_root=flow_root,
             labels=labels,
             memo=cache is not None,
+            flow_size=tuple(train_cfg.input_size)
+            if cache is not None
+            else scaled_size(train_cfg.input_size, train_cfg.scale_range[1]),
         )
         self.targets = training_targets(
             manifest, self.inputs.labels, train_cfg.target_every, source

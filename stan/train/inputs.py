@@ -27,7 +27,9 @@ class FrameInputs:
     """Loads the inputs of frames of a manifest at a given size (optionally memoised).
 
     ``temporal_input``: 'prior', 'flow' or None (spatial-only variant). ``memo`` keeps the
-    resized motion inputs and labels in memory (frozen CPU mode at one fixed size).
+    resized motion inputs and labels in memory (frozen CPU mode at one fixed size). Flow colour
+    images are always kept in memory, per video, at ``flow_size`` (default: the first size
+    asked for), and resized from there: a video's flow file is decoded once.
     """
 
     def __init__(
@@ -39,6 +41,7 @@ class FrameInputs:
         flow_root: str | Path | None = None,
         labels: dict[tuple[str, str], str] | None = None,
         memo: bool = False,
+        flow_size: tuple[int, int] | None = None,
     ):
         self.frames = {
             video: list(rows["frame"]) for video, rows in manifest.groupby("video", sort=True)
@@ -61,7 +64,9 @@ class FrameInputs:
         self.prior_root = None if prior_root is None else Path(prior_root)
         self.flow_root = None if flow_root is None else Path(flow_root)
         self.memo = memo
+        self.flow_size = flow_size
         self._memo: dict = {}
+        self._flow: dict[str, np.ndarray] = {}
 
     def _remember(self, key, make):
         if not self.memo:
@@ -81,8 +86,10 @@ class FrameInputs:
                 ("prior", video, frame, size), lambda: self._prior(video, frame, size)
             )
         if self.temporal_input == "flow":
-            colours = self._remember(("flow", video, size), lambda: self._flow_colours(video, size))
-            return colours[self.frames[video].index(frame)]
+            if video not in self._flow:
+                self._flow[video] = self._flow_colours(video, tuple(self.flow_size or size))
+            colour = self._flow[video][self.frames[video].index(frame)]
+            return colour if colour.shape[:2] == tuple(size) else resize_rgb(colour, size)
         raise ValueError("this variant has no motion input")
 
     def _prior(self, video: str, frame: str, size: tuple[int, int]) -> np.ndarray:

@@ -11,10 +11,13 @@ rule flow_magnitude:
         "results/logs/baseline/{dataset}/{video}.log",
     benchmark:
         "results/benchmarks/baseline/{dataset}/{video}.tsv"
-    params:
-        baseline=config["baseline"],
     conda:
         "../../envs/stan.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        baseline=config["baseline"],
     script:
         "../scripts/flow_magnitude.py"
 

@@ -11,58 +11,6 @@
 #   label_sources.csv     video, frame, label_path, source (gt | coarse)
 # `review`, `tables`, `label_sources.csv` and `fusion_weights.json` cannot be video names.
 
-import os
-
-COARSE_RESERVED = ("review", "tables", "label_sources.csv", "fusion_weights.json")
-COARSE_VIDEO = r"(?!(review|tables|label_sources\.csv|fusion_weights\.json)$)[^/]+"
-
-
-def coarse_erase_file(wildcards):
-    """The video's erase file if a person wrote one (adding or editing it reruns that video)."""
-    path = f"{config['coarse']['erase_dir']}/{wildcards.dataset}/{wildcards.video}.yaml"
-    return [path] if os.path.isfile(path) else []
-
-
-def coarse_folder_maps(dataset, videos):
-    """Per-video map folders of `folder` sources that this workflow builds (paths under
-    results/, e.g. results/saliency/{dataset}/flow-magnitude), so Snakemake makes them first.
-    """
-    folders = []
-    for source in config["coarse"]["sources"]:
-        if isinstance(source, dict) and source.get("method") == "folder":
-            root = source["path"].replace("{dataset}", dataset)
-            if root.startswith("results/"):
-                folders += [f"{root}/{video}" for video in videos]
-    return folders
-
-
-def coarse_fit_maps(wildcards):
-    videos = dataset_videos(wildcards.dataset, "train")
-    return coarse_folder_maps(wildcards.dataset, videos)
-
-
-def coarse_video_maps(wildcards):
-    return coarse_folder_maps(wildcards.dataset, [wildcards.video])
-
-
-def coarse_video_tables(wildcards):
-    videos = dataset_videos(wildcards.dataset, "train")
-    clash = sorted(set(videos) & set(COARSE_RESERVED))
-    if clash:
-        raise ValueError(
-            f"dataset {wildcards.dataset}: videos named {clash} clash with the coarse stage's "
-            f"file names {list(COARSE_RESERVED)}; rename those video folders"
-        )
-    return [
-        f"results/coarse/{wildcards.dataset}/tables/{video}.csv" for video in videos
-    ]
-
-
-def all_label_tables(wildcards):
-    return [
-        f"results/coarse/{dataset}/label_sources.csv" for dataset in config["datasets"]
-    ]
-
 
 rule coarse_fusion_weights:
     input:
@@ -77,6 +25,8 @@ rule coarse_fusion_weights:
         "results/benchmarks/coarse/{dataset}/fusion_weights.tsv"
     wildcard_constraints:
         dataset="[^/]+",
+    conda:
+        "../../envs/stan.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -105,6 +55,8 @@ rule coarse_labels:
     wildcard_constraints:
         dataset="[^/]+",
         video=COARSE_VIDEO,
+    conda:
+        "../../envs/stan.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -125,6 +77,11 @@ rule coarse_gather:
         "results/logs/coarse/{dataset}/label_sources.log",
     wildcard_constraints:
         dataset="[^/]+",
+    conda:
+        "../../envs/stan.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
     script:
         "../scripts/coarse_gather.py"
 

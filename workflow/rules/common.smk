@@ -1,5 +1,6 @@
 # Helper functions shared by all stages: dataset settings, video lists, code dependencies.
 import glob
+import os
 
 import pandas as pd
 
@@ -93,4 +94,82 @@ def method_maps(wildcards):
     return [
         f"results/saliency/{wildcards.dataset}/{wildcards.method}/{video}"
         for video in dataset_videos(wildcards.dataset, "test")
+    ]
+
+
+# --- prior stage ---
+
+
+def prior_flow_root(wildcards):
+    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
+
+
+def prior_training_flows(wildcards):
+    """Flow caches of the training videos (the prior trains on their annotated frames)."""
+    root = prior_flow_root(wildcards)
+    return [
+        f"{root}/{video}.npz" for video in dataset_videos(wildcards.dataset, "train")
+    ]
+
+
+def all_prior_maps(wildcards):
+    """Prior folders of every video (train and test: STAN's temporal stream needs both)."""
+    return [
+        f"results/priors/{dataset}/{video}"
+        for dataset in config["datasets"]
+        for video in dataset_videos(dataset)
+    ]
+
+
+# --- coarse stage ---
+
+
+COARSE_RESERVED = ("review", "tables", "label_sources.csv", "fusion_weights.json")
+COARSE_VIDEO = r"(?!(review|tables|label_sources\.csv|fusion_weights\.json)$)[^/]+"
+
+
+def coarse_erase_file(wildcards):
+    """The video's erase file if a person wrote one (adding or editing it reruns that video)."""
+    path = f"{config['coarse']['erase_dir']}/{wildcards.dataset}/{wildcards.video}.yaml"
+    return [path] if os.path.isfile(path) else []
+
+
+def coarse_folder_maps(dataset, videos):
+    """Per-video map folders of `folder` sources that this workflow builds (paths under
+    results/, e.g. results/saliency/{dataset}/flow-magnitude), so Snakemake makes them first.
+    """
+    folders = []
+    for source in config["coarse"]["sources"]:
+        if isinstance(source, dict) and source.get("method") == "folder":
+            root = source["path"].replace("{dataset}", dataset)
+            if root.startswith("results/"):
+                folders += [f"{root}/{video}" for video in videos]
+    return folders
+
+
+def coarse_fit_maps(wildcards):
+    videos = dataset_videos(wildcards.dataset, "train")
+    return coarse_folder_maps(wildcards.dataset, videos)
+
+
+def coarse_video_maps(wildcards):
+    return coarse_folder_maps(wildcards.dataset, [wildcards.video])
+
+
+def coarse_video_tables(wildcards):
+    videos = dataset_videos(wildcards.dataset, "train")
+    clash = sorted(set(videos) & set(COARSE_RESERVED))
+    if clash:
+        raise ValueError(
+            f"dataset {wildcards.dataset}: videos named {clash} clash with the coarse stage's "
+            f"file names {list(COARSE_RESERVED)}; rename those video folders"
+        )
+    return [
+        f"results/coarse/{wildcards.dataset}/tables/{video}.csv" for video in videos
+    ]
+
+
+def all_label_tables(wildcards):
+    return [
+        f"results/coarse/{dataset}/label_sources.csv" for dataset in config["datasets"]
     ]

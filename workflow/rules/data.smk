@@ -8,10 +8,13 @@ rule synthetic_dataset:
         directory("results/datasets/synthetic"),
     log:
         "results/logs/data/synthetic_dataset.log",
-    params:
-        generate=config["data"]["synthetic"]["generate"],
     conda:
         "../../envs/stan.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        generate=config["data"]["synthetic"]["generate"],
     script:
         "../scripts/synthetic_dataset.py"
 
@@ -23,12 +26,15 @@ checkpoint manifest:
         csv="results/manifests/{dataset}.csv",
     log:
         "results/logs/data/manifest_{dataset}.log",
+    conda:
+        "../../envs/stan.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         adapter=manifest_adapter,
         settings=manifest_settings,
         cache_dir=manifest_cache_dir,
-    conda:
-        "../../envs/stan.yaml"
     script:
         "../scripts/manifest.py"
 

@@ -13,11 +13,14 @@ rule score_method:
         "results/logs/evaluate/{dataset}/{method}.log",
     benchmark:
         "results/benchmarks/evaluate/{dataset}/{method}.tsv"
+    conda:
+        "../../envs/stan.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         pred_root="results/saliency/{dataset}/{method}",
         binarize_threshold=config["evaluate"]["binarize_threshold"],
-    conda:
-        "../../envs/stan.yaml"
     script:
         "../scripts/score_method.py"
 
@@ -37,10 +40,13 @@ rule table:
         plot="results/plots/{dataset}_pr.png",
     log:
         "results/logs/evaluate/{dataset}_table.log",
-    params:
-        methods=config["evaluate"]["methods"],
     conda:
         "../../envs/stan.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        methods=config["evaluate"]["methods"],
     script:
         "../scripts/table.py"
 

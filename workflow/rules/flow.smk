@@ -11,14 +11,14 @@ rule video_flow:
         "results/logs/flow/{dataset}/{method}/{video}.log",
     benchmark:
         "results/benchmarks/flow/{dataset}/{method}/{video}.tsv"
+    conda:
+        "../../envs/stan.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=30,
     params:
         flow=config["flow"],
-    conda:
-        "../../envs/stan.yaml"
     script:
         "../scripts/flow.py"
 
@@ -32,6 +32,9 @@ rule flo_export:
         "results/logs/flo/{dataset}/{method}/{video}.log",
     conda:
         "../../envs/stan.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=30,
     script:
         "../scripts/flo_export.py"
 

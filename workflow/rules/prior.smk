@@ -2,27 +2,6 @@
 # three-layer scorer), trained on a dataset's annotated training frames, then one map per frame.
 
 
-def prior_flow_root(wildcards):
-    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
-
-
-def prior_training_flows(wildcards):
-    """Flow caches of the training videos (the prior trains on their annotated frames)."""
-    root = prior_flow_root(wildcards)
-    return [
-        f"{root}/{video}.npz" for video in dataset_videos(wildcards.dataset, "train")
-    ]
-
-
-def all_prior_maps(wildcards):
-    """Prior folders of every video (train and test: STAN's temporal stream needs both)."""
-    return [
-        f"results/priors/{dataset}/{video}"
-        for dataset in config["datasets"]
-        for video in dataset_videos(dataset)
-    ]
-
-
 rule train_motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",

@@ -3,9 +3,9 @@ from stan.logs import log_to
 
 log_to(snakemake.log[0])
 methods = snakemake.params.methods
-make_table(dict(zip(methods, snakemake.input.scores)), snakemake.output.table)
+make_table(dict(zip(methods, snakemake.input.scores, strict=True)), snakemake.output.table)
 plot_pr(
-    dict(zip(methods, snakemake.input.curves)),
+    dict(zip(methods, snakemake.input.curves, strict=True)),
     snakemake.output.plot,
     title=f"{snakemake.wildcards.dataset}: precision-recall",
 )

@@ -1,0 +1,127 @@
+"""Stage function: dense-CRF refinement of one video's saliency maps.
+
+Reads ``<in_dir>/<frame>.png`` for every frame of the video in the manifest and its RGB frame,
+writes the refined maps (8-bit foreground marginal) as ``<out_dir>/<frame>.png``. The output
+folder is built under a temporary name beside ``out_dir`` and renamed when every frame is done,
+so an interrupted job leaves no partial folder behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import pandas as pd
+from tqdm import tqdm
+
+from stan.crf.config import CRFConfig
+from stan.crf.dense import refine_map, require_densecrf
+from stan.data.manifest import load_manifest, validate_manifest
+from stan.io import InputError, read_gray, read_image, to_uint8, write_png
+
+log = logging.getLogger(__name__)
+
+
+def _refine_file(image_path: str, map_path: str, out_path: str, cfg: CRFConfig) -> bool:
+    """Refine one frame's map file; returns True when the frame had to be resized to the map."""
+    saliency = read_gray(map_path)
+    image = read_image(image_path)
+    resized = image.shape[:2] != saliency.shape
+    if resized:
+        image = cv2.resize(
+            image, (saliency.shape[1], saliency.shape[0]), interpolation=cv2.INTER_AREA
+        )
+    write_png(out_path, to_uint8(refine_map(image, saliency, cfg)))
+    return resized
+
+
+def _video_frames(manifest: pd.DataFrame | str | Path, video: str) -> pd.DataFrame:
+    if isinstance(manifest, pd.DataFrame):
+        manifest = validate_manifest(manifest, "manifest given to refine_video")
+        source = "the manifest"
+    else:
+        source = str(manifest)
+        manifest = load_manifest(manifest)
+    frames = manifest[manifest["video"] == str(video)]
+    if frames.empty:
+        raise InputError(f"{source}: video {video!r} has no frames; check the video name")
+    return frames
+
+
+def _replace_dir(tmp_dir: Path, out_dir: Path) -> None:
+    """Move the finished ``tmp_dir`` to ``out_dir`` (an older ``out_dir`` is removed after)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_dir, 0o777 & ~umask)  # mkdtemp made it private; give it a normal folder's mode
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        os.replace(out_dir, old / out_dir.name)
+    os.replace(tmp_dir, out_dir)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def refine_video(
+    manifest: pd.DataFrame | str | Path,
+    video: str,
+    in_dir: str | Path,
+    out_dir: str | Path,
+    params: dict | CRFConfig | None = None,
+    workers: int = 1,
+) -> int:
+    """Write CRF-refined maps of every frame of ``video``; returns the number of frames.
+
+    ``manifest``: the dataset manifest (CSV path or DataFrame). ``params``: the ``crf`` config
+    section (see :class:`CRFConfig`). ``workers``: frames refined in parallel (processes; the CRF
+    itself is single-threaded). A frame whose size differs from its map is resized to the map
+    (maps are written at the ground-truth resolution), with a warning.
+    """
+    cfg = params if isinstance(params, CRFConfig) else CRFConfig.from_dict(params)
+    require_densecrf()  # fail before any work when pydensecrf is missing
+    in_dir, out_dir = Path(in_dir), Path(out_dir)
+    frames = _video_frames(manifest, video)
+    jobs = [(row.image, str(in_dir / f"{row.frame}.png"), row.frame) for row in frames.itertuples()]
+    missing = [path for _, path, _ in jobs if not os.path.isfile(path)]
+    if missing:
+        raise InputError(
+            f"{in_dir}: {len(missing)} of {len(jobs)} saliency maps of video {video!r} are "
+            f"missing, e.g. {missing[0]}; rerun the stage that writes {in_dir}"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    log.info("crf %s: %d frames from %s, %d worker(s), %s", video, len(jobs), in_dir, workers, cfg)
+    try:
+        args = [(image, path, str(tmp_dir / f"{frame}.png"), cfg) for image, path, frame in jobs]
+        progress = tqdm(total=len(args), desc=f"crf {video}", unit="frame")
+        if workers > 1 and len(args) > 1:
+            with ProcessPoolExecutor(max_workers=min(workers, len(args))) as pool:
+                futures = [pool.submit(_refine_file, *a) for a in args]
+                resized = []
+                for future in futures:
+                    resized.append(future.result())
+                    progress.update()
+        else:
+            resized = []
+            for a in args:
+                resized.append(_refine_file(*a))
+                progress.update()
+        progress.close()
+        if any(resized):
+            log.warning(
+                "%s: %d frames differ in size from their saliency maps; they were resized to "
+                "the maps' size for the CRF",
+                video,
+                sum(resized),
+            )
+        _replace_dir(tmp_dir, out_dir)
+    finally:
+        if tmp_dir.exists():
+            shutil.rmtree(tmp_dir)
+    log.info("wrote %d refined maps to %s", len(jobs), out_dir)
+    return len(jobs)

@@ -1,0 +1,123 @@
+"""The CRF and report rules in the real workflow, on a tiny synthetic run in a temp directory."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def snakemake(
+    workdir: Path, *args: str, configs: tuple[Path, ...] = ()
+) -> subprocess.CompletedProcess:
+    """Run the repository's workflow in ``workdir`` on the tiny config, with '+crf' rows."""
+    (workdir / "crf.yaml").write_text(
+        "evaluate:\n  methods: [flow-magnitude, flow-magnitude+crf]\n"
+    )
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *args,
+        "--configfile",
+        str(REPO / "workflow" / "configs" / "tiny.yaml"),
+        str(workdir / "crf.yaml"),
+        *map(str, configs),
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("report-run")
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+@pytest.mark.slow
+def test_crf_method_gets_a_table_row_and_refined_maps(run):
+    table = pd.read_csv(run / "results" / "tables" / "synthetic.csv").set_index("method")
+    assert list(table.index) == ["flow-magnitude", "flow-magnitude+crf"]
+    assert np.isfinite(table.loc["flow-magnitude+crf"].to_numpy(dtype=float)).all()
+    raw = sorted((run / "results/saliency/synthetic/flow-magnitude").glob("*/*.png"))
+    refined = sorted((run / "results/saliency/synthetic/flow-magnitude+crf").glob("*/*.png"))
+    assert [p.relative_to(p.parents[1]) for p in raw] == [
+        p.relative_to(p.parents[1]) for p in refined
+    ]
+    assert list((run / "results/benchmarks/crf/synthetic/flow-magnitude").glob("*.tsv"))
+
+
+@pytest.mark.slow
+def test_runtime_and_comparison_tables(run):
+    runtime = pd.read_csv(run / "results" / "tables" / "runtime.csv").set_index("stage")
+    assert (
+        runtime.loc["flow", "status"] == "measured" and runtime.loc["crf", "status"] == "measured"
+    )
+    assert runtime.loc["flow", "s_per_frame"] > 0 and runtime.loc["crf", "n_frames"] == 8
+    assert runtime.loc["network", "status"].startswith("not run")
+    md = (run / "results" / "tables" / "synthetic_vs_paper.md").read_text()
+    assert "flow-magnitude+crf" in md and "reports no numbers for this dataset" in md
+
+
+@pytest.mark.slow
+def test_report_html_embeds_the_figures(run):
+    report = run / "report.html"
+    result = snakemake(run, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-4000:]
+    text = report.read_text()
+    start = text.index('var results = {"results/') + len("var results = ")
+    results, _ = json.JSONDecoder().raw_decode(text[start:])
+    expected = {
+        "results/plots/synthetic_qualitative.png",
+        "results/plots/synthetic_ablation.png",
+        "results/tables/synthetic_vs_paper.html",
+        "results/tables/runtime.csv",
+        "results/tables/runtime.html",
+        "results/videos/synthetic/flow-magnitude+crf/synth-val-00.mp4",
+    }
+    assert expected <= set(results)
+    for name in ("synthetic_qualitative", "synthetic_ablation"):
+        entry = results[f"results/plots/{name}.png"]
+        assert entry["mime_type"] == "image/png" and entry["caption"]
+        png = base64.b64decode(entry["data_uri"].split("base64,", 1)[1])
+        assert png == (run / "results" / "plots" / f"{name}.png").read_bytes()
+        assert cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR) is not None
+
+
+@pytest.mark.slow
+def test_saliency_video_of_a_users_own_mp4(tmp_path):
+    """A user's mp4 in a folder named by the config gets a saliency video (no ground truth)."""
+    from stan.data.synthetic import SyntheticConfig, render_video
+
+    frames = render_video(SyntheticConfig(n_frames=6, height=64, width=96, seed=2), 0)[0]
+    videos = tmp_path / "my-videos"
+    videos.mkdir()
+    writer = cv2.VideoWriter(str(videos / "walk.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 6, (96, 64))
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    (tmp_path / "mine.yaml").write_text(
+        f"datasets: [mine]\ndata:\n  mine: {{adapter: videos, root: {videos}, test_split: all}}\n"
+    )
+    target = "results/videos/mine/flow-magnitude/walk.mp4"
+    result = snakemake(tmp_path, target, configs=(tmp_path / "mine.yaml",))
+    assert result.returncode == 0, result.stderr[-4000:]
+    capture = cv2.VideoCapture(str(tmp_path / target))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+    assert int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)) == 3 * 96
+    capture.release()
