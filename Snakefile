@@ -16,11 +16,19 @@ validate(config, schema=f"{workflow.basedir}/workflow/schemas/config.schema.yaml
 report: "workflow/report/workflow.rst"
 
 
+wildcard_constraints:
+    variant="OS|ST|STC|STL|STLC|STAN",
+
+
 include: "workflow/rules/common.smk"
+include: "workflow/rules/common_report.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/baseline.smk"
+include: "workflow/rules/prior.smk"
 include: "workflow/rules/coarse.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/crf.smk"
 include: "workflow/rules/report.smk"

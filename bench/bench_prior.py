@@ -9,7 +9,10 @@ when DAVIS is absent), with ``--threads`` torch threads:
 - ``network``: AlexNet features and the scorer for every superpixel;
 - ``total``: ``stan.prior.model.prior_map`` (all of the above plus the full-size 8-bit map).
 
-The weights do not change the cost, so untrained networks are timed. With ``--quality`` the
+A third row times ``patch`` with ref. 48's 227-pixel crops (once). The weights do not change the
+cost, so untrained networks are timed. On a 2-core machine shared with other jobs, two torch
+threads can be far slower than one (threads spin while the other waits for a core): the process
+CPU time is reported next to the wall time for that reason. With ``--quality`` the
 quality of each mode comes from ``bench/prior_quality.py``'s protocol (trained and scored on the
 held-out DAVIS sequences, or the synthetic set when DAVIS is absent).
 
@@ -94,8 +97,14 @@ def main():
     torch.set_num_threads(args.threads)
     params = json.loads(args.params)
     flow, source = test_flow()
+    variants = {
+        "patch": {"feature_mode": "patch"},
+        "pooled": {"feature_mode": "pooled"},
+        "patch, 227 px crops (ref. 48's input size)": {"feature_mode": "patch", "patch_size": 227},
+    }
     results = {
-        m: time_mode(flow, {**params, "feature_mode": m}, args.repeats) for m in ("patch", "pooled")
+        name: time_mode(flow, {**params, **v}, args.repeats if name in ("patch", "pooled") else 1)
+        for name, v in variants.items()
     }
 
     def cell(pair):
@@ -122,7 +131,7 @@ def main():
         "",
         f"pooled versus patch, network part: {ratio('network', 0):.1f}x faster in wall time, "
         f"{ratio('network', 1):.1f}x in CPU time; whole prior: {ratio('total', 0):.1f}x wall, "
-        f"{ratio('total', 1):.1f}x CPU.",
+        f"{ratio('total', 1):.1f}x CPU. The 227-pixel patch row is timed once (no repeats).",
     ]
     if args.quality:
         from prior_quality import quality_rows

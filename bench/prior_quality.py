@@ -134,16 +134,17 @@ def run_dataset(name, full, test_videos, work: Path, args, params: dict) -> list
             manifest_csv, flow_root, ckpt, work / name / f"prior-{mode}.jsonl", run_params
         )
         train_info[mode] = (time.perf_counter() - start, metrics["best_epoch"])
-        model, cfg, _ = load_checkpoint(ckpt, run_params)
-        methods[f"prior ({mode})"] = lambda f, model=model, cfg=cfg: prior_map(
-            model, f, cfg, cfg.batch_size
-        )
+        for refine in ("none", "motion"):
+            model, cfg, _ = load_checkpoint(ckpt, {**run_params, "refine": refine})
+            methods[f"prior ({mode}, refine {refine})"] = lambda f, model=model, cfg=cfg: prior_map(
+                model, f, cfg, cfg.batch_size
+            )
     scores = score_methods(kept, flow_root, methods)
     n_train = int((kept["split"] == "train").sum())
     n_test = int((kept["split"] == "test").sum())
     rows = []
     for method, (maxf, mae, spf) in scores.items():
-        mode = method[len("prior (") : -1] if method.startswith("prior") else None
+        mode = method[len("prior (") :].split(",")[0] if method.startswith("prior") else None
         trained = f"{train_info[mode][0]:.0f} s, best epoch {train_info[mode][1]}" if mode else "-"
         rows.append(
             [

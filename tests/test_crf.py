@@ -51,6 +51,15 @@ def test_crf_sharpens_a_blurred_map_toward_the_mask():
     assert np.abs(refined - mask).mean() < 0.25 * np.abs(coarse - mask).mean()
 
 
+def test_half_scale_agrees_with_full_resolution():
+    image, mask = synthetic_object()
+    coarse = np.rint(blurred_map(mask) * 255).astype(np.uint8)
+    full = refine_map(image, coarse)
+    half = refine_map(image, coarse, CRFConfig(scale=0.5))
+    assert half.shape == full.shape and 0.0 <= half.min() and half.max() <= 1.0
+    assert iou(half > 0.5, full > 0.5) > 0.9 and iou(half > 0.5, mask) > 0.9  # 48x64 grid
+
+
 def test_pairwise_terms_do_the_work():
     """Without pairwise terms the CRF keeps the unary's decision: the map's own threshold."""
     image, mask = synthetic_object()
@@ -99,6 +108,8 @@ def test_config_errors_name_the_key():
         CRFConfig(iterations=0)
     with pytest.raises(InputError, match="crf.bilateral_srgb"):
         CRFConfig(bilateral_srgb=0)
+    with pytest.raises(InputError, match="crf.scale"):
+        CRFConfig(scale=1.5)
 
 
 def tiny_video(root: Path, n_frames: int = 3) -> pd.DataFrame:

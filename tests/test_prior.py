@@ -86,6 +86,8 @@ def test_config_rejects_unknown_and_bad_values():
         PriorConfig.from_params({"feature_mod": "patch"})
     with pytest.raises(InputError, match="prior.feature_mode"):
         PriorConfig.from_params({"feature_mode": "dense"})
+    with pytest.raises(InputError, match="prior.refine"):
+        PriorConfig(refine="crf")
     assert PriorConfig.from_params({"hidden": [32, 16]}).hidden == (32, 16)
 
 
@@ -155,3 +157,5 @@ def test_prepare_frame_finds_the_moving_object():
     assert inside.any() and outside.any()
     residual = frame.handcrafted[:, 0]
     assert residual[inside].min() > 0.5 > residual[outside].max()
+    assert frame.motion.shape == (60, 80) and 0 <= frame.motion.min() <= frame.motion.max() <= 1
+    assert frame.motion[25, 42] > 0.9 and frame.motion[5, 5] < 0.1

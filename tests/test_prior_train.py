@@ -69,6 +69,17 @@ def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
     flow = np.load(tiny_set / "flow" / "synth-val-00.npz")["flow"][2].astype(np.float32) / 16
     a, b = prior_map(model, flow, cfg), prior_map(again, flow, cfg)
     assert a.shape == (64, 96) and a.dtype == np.uint8 and np.array_equal(a, b)
+    # Class balancing is undone at inference: the offset is log(p / (1 - p)) of the training set.
+    w_pos, w_neg = metrics["class_weights"]
+    assert float(model.logit_offset) == pytest.approx(np.log((0.5 / w_pos) / (0.5 / w_neg)))
+    assert float(model.logit_offset) < 0  # salient superpixels are the minority
+    # refine "none": one value per superpixel; "motion" scales it by a map in [0, 1].
+    plain_cfg = load_checkpoint(ckpt, {"refine": "none"})[1]
+    plain = prior_map(model, flow, plain_cfg)
+    frame = prepare_frame(flow, cfg)
+    for k in range(frame.n):
+        assert np.unique(plain[frame.labels == k]).size == 1
+    assert (a.astype(int) <= plain.astype(int) + 1).all()
     # The checkpoint, not the caller, decides the model: a different mode in params is ignored.
     other = "patch" if mode == "pooled" else "pooled"
     assert load_checkpoint(ckpt, {"feature_mode": other})[1].feature_mode == mode
@@ -91,3 +102,4 @@ def test_errors_name_the_problem(tiny_set, tmp_path):
     cfg = PriorConfig(n_segments=40)
     frame = prepare_frame(np.zeros((64, 96, 2), np.float32), cfg)  # a static frame is fine
     assert frame.n >= 1 and np.isfinite(frame.handcrafted).all()
+    assert frame.motion.shape == (32, 48) and frame.motion.max() < 1e-6

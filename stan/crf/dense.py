@@ -8,6 +8,7 @@ inference gives per-pixel marginals; the foreground marginal is the refined sali
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from stan.crf.config import CRFConfig
@@ -52,17 +53,25 @@ def refine_map(image: np.ndarray, saliency: np.ndarray, cfg: CRFConfig | None = 
         if prob.size and (np.nanmin(prob) < 0 or np.nanmax(prob) > 1 or np.isnan(prob).any()):
             raise InputError("float saliency maps must lie in [0, 1] (no NaN)")
     dcrf = require_densecrf()
+    full_shape = prob.shape
+    if cfg.scale < 1:  # work on a smaller grid; spatial stds are in full-size pixels
+        size = (max(1, round(full_shape[1] * cfg.scale)), max(1, round(full_shape[0] * cfg.scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        prob = cv2.resize(prob, size, interpolation=cv2.INTER_AREA)
     height, width = prob.shape
     crf = dcrf.DenseCRF2D(width, height, 2)
     crf.setUnaryEnergy(saliency_unary(prob, cfg.prob_clip))
     if cfg.gaussian_compat > 0:
-        crf.addPairwiseGaussian(sxy=cfg.gaussian_sxy, compat=cfg.gaussian_compat)
+        crf.addPairwiseGaussian(sxy=cfg.gaussian_sxy * cfg.scale, compat=cfg.gaussian_compat)
     if cfg.bilateral_compat > 0:
         crf.addPairwiseBilateral(
-            sxy=cfg.bilateral_sxy,
+            sxy=cfg.bilateral_sxy * cfg.scale,
             srgb=cfg.bilateral_srgb,
             rgbim=np.ascontiguousarray(image),
             compat=cfg.bilateral_compat,
         )
     marginals = np.asarray(crf.inference(cfg.iterations), dtype=np.float32)
-    return marginals[1].reshape(height, width)
+    salient = marginals[1].reshape(height, width)
+    if salient.shape != full_shape:
+        salient = cv2.resize(salient, full_shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return np.clip(salient, 0.0, 1.0)

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import cv2
@@ -86,32 +87,25 @@ def refine_video(
     require_densecrf()  # fail before any work when pydensecrf is missing
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     frames = _video_frames(manifest, video)
-    jobs = [(row.image, str(in_dir / f"{row.frame}.png"), row.frame) for row in frames.itertuples()]
-    missing = [path for _, path, _ in jobs if not os.path.isfile(path)]
+    images = list(frames["image"])
+    maps = [str(in_dir / f"{frame}.png") for frame in frames["frame"]]
+    missing = [path for path in maps if not os.path.isfile(path)]
     if missing:
         raise InputError(
-            f"{in_dir}: {len(missing)} of {len(jobs)} saliency maps of video {video!r} are "
+            f"{in_dir}: {len(missing)} of {len(maps)} saliency maps of video {video!r} are "
             f"missing, e.g. {missing[0]}; rerun the stage that writes {in_dir}"
         )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    log.info("crf %s: %d frames from %s, %d worker(s), %s", video, len(jobs), in_dir, workers, cfg)
+    log.info("crf %s: %d frames from %s, %d worker(s), %s", video, len(maps), in_dir, workers, cfg)
     try:
-        args = [(image, path, str(tmp_dir / f"{frame}.png"), cfg) for image, path, frame in jobs]
-        progress = tqdm(total=len(args), desc=f"crf {video}", unit="frame")
-        if workers > 1 and len(args) > 1:
-            with ProcessPoolExecutor(max_workers=min(workers, len(args))) as pool:
-                futures = [pool.submit(_refine_file, *a) for a in args]
-                resized = []
-                for future in futures:
-                    resized.append(future.result())
-                    progress.update()
-        else:
-            resized = []
-            for a in args:
-                resized.append(_refine_file(*a))
-                progress.update()
-        progress.close()
+        outs = [str(tmp_dir / f"{frame}.png") for frame in frames["frame"]]
+        parallel = workers > 1 and len(maps) > 1
+        with ProcessPoolExecutor(min(workers, len(maps))) if parallel else nullcontext() as pool:
+            results = (pool.map if parallel else map)(
+                _refine_file, images, maps, outs, [cfg] * len(maps)
+            )
+            resized = list(tqdm(results, total=len(maps), desc=f"crf {video}", unit="frame"))
         if any(resized):
             log.warning(
                 "%s: %d frames differ in size from their saliency maps; they were resized to "
@@ -123,5 +117,5 @@ def refine_video(
     finally:
         if tmp_dir.exists():
             shutil.rmtree(tmp_dir)
-    log.info("wrote %d refined maps to %s", len(jobs), out_dir)
-    return len(jobs)
+    log.info("wrote %d refined maps to %s", len(maps), out_dir)
+    return len(maps)

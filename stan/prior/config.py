@@ -8,6 +8,7 @@ from stan.io import InputError
 
 FEATURE_MODES = ("pooled", "patch")
 ALEXNET_INPUTS = ("flow", "residual")
+REFINES = ("none", "motion")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class PriorConfig:
     handcrafted: bool = True  # append cheap motion/position statistics to the deep features
     hidden: tuple[int, int] = (256, 64)  # widths of the scorer's two hidden layers
     dropout: float = 0.2  # dropout after each hidden layer of the scorer
+    refine: str = "motion"  # map of a frame: "none" (each pixel its superpixel's score, as
+    # ref. 48) or "motion" (that score times the pixel-level camera-compensated motion map)
     alexnet_weights: str = ""  # path of torchvision's alexnet-owt-7be5be79.pth; "" trains here
     # --- training ---
     finetune_alexnet: bool = True  # train the AlexNet convolutions (always true without weights)
@@ -51,6 +54,8 @@ class PriorConfig:
             raise InputError(
                 f"prior.alexnet_input is {self.alexnet_input!r}; use one of {list(ALEXNET_INPUTS)}"
             )
+        if self.refine not in REFINES:
+            raise InputError(f"prior.refine is {self.refine!r}; use one of {list(REFINES)}")
         if not 0 < self.work_scale <= 1:
             raise InputError(f"prior.work_scale is {self.work_scale}; use a value in (0, 1]")
         if not 0 < self.pooled_scale <= 1:

@@ -9,7 +9,7 @@ import numpy as np
 
 from stan.flow.visualize import flow_to_color
 from stan.prior.config import PriorConfig
-from stan.prior.handcrafted import fit_camera, handcrafted_features
+from stan.prior.handcrafted import fit_camera, handcrafted_features, motion_map, residual_motion
 from stan.prior.superpixels import bounding_boxes, resize_flow, slic_labels
 
 
@@ -20,6 +20,7 @@ class PreparedFrame:
     n: int  # number of superpixels
     boxes: np.ndarray  # (n, 4) int64 boxes x0, y0, x1, y1 (exclusive) at working size
     handcrafted: np.ndarray  # (n, 12) float32, see stan.prior.handcrafted
+    motion: np.ndarray  # (h, w) float32 in [0, 1]: pixel-level camera-compensated motion
     full_shape: tuple[int, int]  # (H, W) of the frame
 
 
@@ -38,5 +39,6 @@ def prepare_frame(flow: np.ndarray, cfg: PriorConfig) -> PreparedFrame:
         n=n,
         boxes=bounding_boxes(labels, n),
         handcrafted=hand,
+        motion=motion_map(residual_motion(small, camera, cfg.work_scale)[1], cfg.work_scale),
         full_shape=tuple(flow.shape[:2]),
     )

@@ -18,12 +18,31 @@ or log-compressed, so they need no further normalisation):
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
 from stan.baseline.flow_magnitude import FlowMagnitudeConfig, camera_flow
 
 N_HANDCRAFTED = 12
+
+
+def residual_motion(flow: np.ndarray, camera: np.ndarray, work_scale: float):
+    """(residual magnitude in full-size pixels, the same normalised to [0, 1], robust maximum).
+
+    The normalisation is the ``flow-magnitude`` baseline's: divide by the 99th percentile (at
+    least 1 pixel) and clip.
+    """
+    residual = np.hypot(*(flow - camera).transpose(2, 0, 1)) / work_scale
+    robust = max(float(np.percentile(residual, 99)), 1.0)
+    return residual, np.clip(residual / robust, 0, 1), robust
+
+
+def motion_map(norm: np.ndarray, work_scale: float) -> np.ndarray:
+    """The pixel-level motion map used by ``prior.refine: motion``: the normalised residual
+    smoothed like the baseline's map (Gaussian, sigma 2 full-size pixels), float32 in [0, 1]."""
+    sigma = FlowMagnitudeConfig().blur_sigma * work_scale
+    return cv2.GaussianBlur(norm.astype(np.float32), (0, 0), sigma) if sigma > 0 else norm
 
 
 def handcrafted_features(
@@ -36,11 +55,10 @@ def handcrafted_features(
     """
     h, w = labels.shape
     flat = labels.ravel()
-    residual = np.hypot(*(flow - camera).transpose(2, 0, 1)) / work_scale
+    residual, norm, robust = residual_motion(flow, camera, work_scale)
+    norm = norm.ravel().astype(np.float64)
     raw = np.hypot(flow[..., 0], flow[..., 1])
     cam = np.hypot(camera[..., 0], camera[..., 1]) / work_scale
-    robust = max(float(np.percentile(residual, 99)), 1.0)
-    norm = np.clip(residual / robust, 0, 1).ravel().astype(np.float64)
 
     area = np.maximum(np.bincount(flat, minlength=n).astype(np.float64), 1)
 

@@ -3,7 +3,7 @@ statistics) -> three-layer scorer; plus its checkpoint format.
 
 Checkpoint (a plain dict, ``torch.load(path, weights_only=True)``): ``model`` (state dict of
 :class:`MotionPriorNet`), ``model_config`` (the :class:`PriorConfig` as a dict), ``epoch``,
-``metrics`` (training history and the best validation scores) and ``format`` (``"stan-prior/1"``).
+``metrics`` (training history and the best validation scores) and ``format`` (``"stan-prior/2"``).
 """
 
 from __future__ import annotations
@@ -24,10 +24,16 @@ from stan.prior.handcrafted import N_HANDCRAFTED
 from stan.prior.scorer import SuperpixelScorer
 from stan.prior.superpixels import upsample_labels
 
-FORMAT = "stan-prior/1"
+FORMAT = "stan-prior/2"
 
 
 class MotionPriorNet(nn.Module):
+    """Superpixels of one prepared frame -> saliency logits, one per superpixel.
+
+    Scorer input per superpixel: LayerNorm(AlexNet relu5 feature, 256-d), then, when
+    ``cfg.handcrafted``, the 12 statistics of :mod:`stan.prior.handcrafted`.
+    """
+
     def __init__(self, cfg: PriorConfig):
         super().__init__()
         self.feature_mode = cfg.feature_mode
@@ -38,6 +44,10 @@ class MotionPriorNet(nn.Module):
         self.norm = nn.LayerNorm(FEATURE_CHANNELS)  # deep features of any scale -> O(1)
         in_dim = FEATURE_CHANNELS + (N_HANDCRAFTED if cfg.handcrafted else 0)
         self.scorer = SuperpixelScorer(in_dim=in_dim, hidden=cfg.hidden, dropout=cfg.dropout)
+        # Training balances the classes; adding log(p / (1 - p)) to the logits (p: fraction of
+        # positive superpixels in the training set, set by training) turns the balanced scores
+        # back into calibrated probabilities at inference.
+        self.register_buffer("logit_offset", torch.zeros(()))
 
     def features(
         self, frame: PreparedFrame, index: np.ndarray | None = None, batch_size: int = 256
@@ -124,14 +134,23 @@ def load_checkpoint(
 
 @torch.no_grad()
 def superpixel_scores(model: MotionPriorNet, frame: PreparedFrame, batch_size: int = 256):
-    """Saliency in [0, 1] of each superpixel, float32 (n,)."""
-    return torch.sigmoid(model(frame, batch_size=batch_size)).float().cpu().numpy()
+    """Calibrated saliency in [0, 1] of each superpixel, float32 (n,)."""
+    logits = model(frame, batch_size=batch_size) + model.logit_offset
+    return torch.sigmoid(logits).float().cpu().numpy()
 
 
 def prior_map(
     model: MotionPriorNet, flow: np.ndarray, cfg: PriorConfig, batch_size: int = 256
 ) -> np.ndarray:
-    """The motion prior of one (H, W, 2) flow: uint8 (H, W), each pixel its superpixel's score."""
+    """The motion prior of one (H, W, 2) flow: uint8 (H, W).
+
+    Each pixel gets its superpixel's score; with ``cfg.refine == "motion"`` that score is
+    multiplied by the pixel-level motion map (bilinearly resized to the frame).
+    """
     frame = prepare_frame(flow, cfg)
     scores = superpixel_scores(model, frame, batch_size)
-    return to_uint8(scores[upsample_labels(frame.labels, frame.full_shape)])
+    prior = scores[upsample_labels(frame.labels, frame.full_shape)]
+    if cfg.refine == "motion":
+        h, w = frame.full_shape
+        prior = prior * cv2.resize(frame.motion, (w, h), interpolation=cv2.INTER_LINEAR)
+    return to_uint8(prior)

@@ -58,7 +58,7 @@ def split_videos(videos: list[str], val_fraction: float, seed: int) -> tuple[lis
     return [v for v in videos if v not in val], val
 
 
-def prepare_video(rows, flow_npz: Path, cfg: PriorConfig, gt_only: bool = True) -> list[TrainFrame]:
+def prepare_video(rows, flow_npz: Path, cfg: PriorConfig) -> list[TrainFrame]:
     """Prepared frames (with targets) of one video's manifest rows that have ground truth."""
     flow = load_flow(flow_npz)
     ids = load_frames(flow_npz)
@@ -98,14 +98,12 @@ def weighted_bce(logits, target, weights) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _select(frame: TrainFrame, cfg: PriorConfig, rng: np.random.Generator) -> np.ndarray | None:
-    """Superpixels used for one training step: all (pooled) or a class-balanced sample (patch)."""
+    """Superpixels used for one training step: all of them ("pooled", where they cost nothing
+    extra) or a uniform sample of ``patches_per_frame`` ("patch"); the loss weights balance the
+    classes in both cases, so the calibration offset holds for both."""
     if cfg.feature_mode == "pooled" or frame.frame.n <= cfg.patches_per_frame:
         return None
-    pos = np.flatnonzero(frame.target >= cfg.label_threshold)
-    neg = np.flatnonzero(frame.target < cfg.label_threshold)
-    k_pos = min(len(pos), cfg.patches_per_frame // 2)
-    k_neg = min(len(neg), cfg.patches_per_frame - k_pos)
-    return np.concatenate([rng.choice(pos, k_pos, False), rng.choice(neg, k_neg, False)])
+    return np.sort(rng.choice(frame.frame.n, cfg.patches_per_frame, replace=False))
 
 
 def _frame_loss(model, item: TrainFrame, idx, w_pos, w_neg, cfg, device):
@@ -245,6 +243,7 @@ def train_motion_prior(
                 break
 
     model.load_state_dict(best["state"])
+    model.logit_offset.fill_(math.log(0.5 / w_pos) - math.log(0.5 / w_neg))  # log(p / (1 - p))
     metrics = {
         "best_epoch": best["epoch"],
         f"best_{monitor}_loss": best["loss"],

@@ -173,3 +173,134 @@ def all_label_tables(wildcards):
     return [
         f"results/coarse/{dataset}/label_sources.csv" for dataset in config["datasets"]
     ]
+
+
+# --- train and predict stages ---
+
+
+def uses_temporal_stream(variant):
+    from stan.model.config import VARIANTS
+
+    return VARIANTS[variant].temporal
+
+
+def backbone_weights():
+    """The backbone weight file: model.backbone_weights, else the converted HED weights."""
+    if config["model"].get("backbone_weights"):
+        return config["model"]["backbone_weights"]
+    if config["model"]["backbone_init"] == "hed":
+        return "results/models/backbone/hed_vgg16.pt"
+    return None
+
+
+def model_settings(wildcards):
+    """The `model` config section for one variant (feature caches share the variant-free part)."""
+    settings = {**config["model"], "backbone_weights": backbone_weights()}
+    if hasattr(wildcards, "variant"):
+        settings["variant"] = wildcards.variant
+    return settings
+
+
+def gpu_request(wildcards):
+    """GPUs a training/prediction job asks the scheduler for: none when pinned to the CPU."""
+    return 0 if config["train"]["device"] == "cpu" else 1
+
+
+def flow_root(wildcards):
+    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
+
+
+def motion_inputs(dataset, variant, videos):
+    """What the temporal stream reads for these videos: prior folders or flow caches."""
+    if not uses_temporal_stream(variant):
+        return []
+    if config["model"]["temporal_input"] == "prior":
+        return [f"results/priors/{dataset}/{video}" for video in videos]
+    return [
+        f"results/flow/{dataset}/{config['flow']['method']}/{video}.npz"
+        for video in videos
+    ]
+
+
+def feature_cache_inputs(wildcards):
+    inputs = {
+        "manifest": f"results/manifests/{wildcards.dataset}.csv",
+        "code": stan_sources("model"),
+    }
+    if backbone_weights():
+        inputs["backbone"] = backbone_weights()
+    return inputs
+
+
+def label_table(wildcards):
+    """The label-source table when training uses coarse labels, else '' (ground truth only)."""
+    if config["training_labels"] == "coarse":
+        return f"results/coarse/{wildcards.dataset}/label_sources.csv"
+    return ""
+
+
+def train_inputs(wildcards):
+    videos = dataset_videos(wildcards.dataset, "train")
+    inputs = {
+        "manifest": f"results/manifests/{wildcards.dataset}.csv",
+        "motion": motion_inputs(wildcards.dataset, wildcards.variant, videos),
+        "code": stan_sources("model", "train"),
+    }
+    if label_table(wildcards):
+        inputs["labels"] = label_table(wildcards)
+    if config["model"]["frozen_backbone"]:
+        inputs["features"] = [
+            f"results/features/{wildcards.dataset}/{v}.h5" for v in videos
+        ]
+    elif backbone_weights():
+        inputs["backbone"] = backbone_weights()
+    return inputs
+
+
+def predict_inputs(wildcards):
+    inputs = {
+        "manifest": f"results/manifests/{wildcards.dataset}.csv",
+        "checkpoint": f"results/models/{wildcards.dataset}/{wildcards.variant}.pt",
+        "motion": motion_inputs(
+            wildcards.dataset, wildcards.variant, [wildcards.video]
+        ),
+        "code": stan_sources("model", "predict"),
+    }
+    if config["model"]["frozen_backbone"]:
+        inputs["features"] = (
+            f"results/features/{wildcards.dataset}/{wildcards.video}.h5"
+        )
+    return inputs
+
+
+def predict_feature_root(wildcards):
+    return (
+        f"results/features/{wildcards.dataset}"
+        if config["model"]["frozen_backbone"]
+        else ""
+    )
+
+
+def evaluated_variants():
+    """STAN variants named in evaluate.methods (with or without a +crf suffix)."""
+    from stan.model.config import VARIANTS
+
+    names = [m.removesuffix("+crf") for m in config["evaluate"]["methods"]]
+    return [v for v in VARIANTS if v in names]
+
+
+def all_checkpoints(wildcards):
+    return [
+        f"results/models/{dataset}/{variant}.pt"
+        for dataset in config["datasets"]
+        for variant in evaluated_variants()
+    ]
+
+
+def all_predictions(wildcards):
+    return [
+        f"results/saliency/{dataset}/{variant}/{video}"
+        for dataset in config["datasets"]
+        for variant in evaluated_variants()
+        for video in dataset_videos(dataset, "test")
+    ]

@@ -1,17 +1,6 @@
 # CRF stage: dense-CRF refinement of any method's saliency maps (paper section 4.2), one job per
-# video. A method named "<M>+crf" in evaluate.methods is M's maps refined here, scored like any
-# other method.
-
-
-def all_crf_maps(wildcards):
-    """Refined folders of every '+crf' method of evaluate.methods on every test video."""
-    return [
-        f"results/saliency/{dataset}/{method}/{video}"
-        for dataset in config["datasets"]
-        for method in config["evaluate"]["methods"]
-        if method.endswith("+crf")
-        for video in dataset_videos(dataset, "test")
-    ]
+# video. A method listed as M+crf in evaluate.methods is the maps of M refined here, scored like
+# any other method. Helper functions: workflow/rules/common_report.smk.
 
 
 rule video_crf:

@@ -1,74 +1,7 @@
 # Report stage: runtime table (paper Table 4), comparison with the paper's Tables 1 and 2,
 # qualitative grid (Figure 8), ablation chart (Figure 6) and saliency videos. Outputs flagged
-# with report() appear in `snakemake --report report.html`.
-
-
-def report_videos(dataset):
-    """Videos a dataset's figures and movies show: report.videos[dataset], else the first
-    report.n_videos test videos."""
-    test_videos = dataset_videos(dataset, "test")
-    chosen = config["report"]["videos"].get(dataset)
-    if not chosen:
-        return test_videos[: config["report"]["n_videos"]]
-    unknown = sorted(set(chosen) - set(dataset_videos(dataset)))
-    if unknown:
-        raise ValueError(
-            f"config key report.videos.{dataset} names videos that are not in dataset "
-            f"{dataset!r}: {unknown}; pick from {dataset_videos(dataset)[:10]}..."
-        )
-    return list(chosen)
-
-
-def report_video_method():
-    return config["report"]["video_method"] or config["evaluate"]["methods"][-1]
-
-
-def qualitative_maps(wildcards):
-    return [
-        f"results/saliency/{wildcards.dataset}/{method}/{video}"
-        for method in config["evaluate"]["methods"]
-        for video in report_videos(wildcards.dataset)
-    ]
-
-
-def qualitative_videos(wildcards):
-    return report_videos(wildcards.dataset)
-
-
-def qualitative_roots(wildcards):
-    """Method -> folder of its maps, in evaluate.methods order (the grid's columns)."""
-    return {
-        method: f"results/saliency/{wildcards.dataset}/{method}"
-        for method in config["evaluate"]["methods"]
-    }
-
-
-def runtime_patterns(wildcards):
-    """Benchmark files of each paper stage (Table 4), per dataset: one <video>.tsv per job."""
-    flow = config["flow"]["method"]
-    network = config["report"]["runtime_method"]
-    return {
-        dataset: {
-            "flow": f"results/benchmarks/flow/{dataset}/{flow}/*.tsv",
-            "prior": f"results/benchmarks/prior/maps/{dataset}/*.tsv",
-            "network": f"results/benchmarks/predict/{dataset}/{network}/*.tsv",
-            "crf": f"results/benchmarks/crf/{dataset}/*/*.tsv",
-        }
-        for dataset in config["datasets"]
-    }
-
-
-def report_movies(wildcards):
-    method = report_video_method()
-    return [
-        f"results/videos/{dataset}/{method}/{video}.mp4"
-        for dataset in config["datasets"]
-        for video in report_videos(dataset)
-    ]
-
-
-def compare_adapter(wildcards):
-    return dataset_adapter(wildcards.dataset)
+# with report() appear in `snakemake --report report.html`. Helper functions:
+# workflow/rules/common_report.smk.
 
 
 rule runtime_table:

@@ -1,0 +1,83 @@
+# Helper functions of the crf and report stages (rule files hold rules only).
+
+# evaluate.methods names a method's CRF-refined maps by this suffix
+CRF_SUFFIX = "+crf"
+
+
+def all_crf_maps(wildcards):
+    """Map folders of the evaluate.methods ending in CRF_SUFFIX, on every test video."""
+    return [
+        f"results/saliency/{dataset}/{method}/{video}"
+        for dataset in config["datasets"]
+        for method in config["evaluate"]["methods"]
+        if method.endswith(CRF_SUFFIX)
+        for video in dataset_videos(dataset, "test")
+    ]
+
+
+def report_videos(dataset):
+    """Videos a dataset's figures and movies show: report.videos[dataset], else the first
+    report.n_videos test videos."""
+    test_videos = dataset_videos(dataset, "test")
+    chosen = config["report"]["videos"].get(dataset)
+    if not chosen:
+        return test_videos[: config["report"]["n_videos"]]
+    unknown = sorted(set(chosen) - set(dataset_videos(dataset)))
+    if unknown:
+        raise ValueError(
+            f"config key report.videos.{dataset} names videos that are not in dataset "
+            f"{dataset!r}: {unknown}; pick from {dataset_videos(dataset)[:10]}..."
+        )
+    return list(chosen)
+
+
+def report_video_method():
+    return config["report"]["video_method"] or config["evaluate"]["methods"][-1]
+
+
+def qualitative_maps(wildcards):
+    return [
+        f"results/saliency/{wildcards.dataset}/{method}/{video}"
+        for method in config["evaluate"]["methods"]
+        for video in report_videos(wildcards.dataset)
+    ]
+
+
+def qualitative_videos(wildcards):
+    return report_videos(wildcards.dataset)
+
+
+def qualitative_roots(wildcards):
+    """Method -> folder of its maps, in evaluate.methods order (the grid's columns)."""
+    return {
+        method: f"results/saliency/{wildcards.dataset}/{method}"
+        for method in config["evaluate"]["methods"]
+    }
+
+
+def runtime_patterns(wildcards):
+    """Benchmark files of each paper stage (Table 4), per dataset: one <video>.tsv per job."""
+    flow = config["flow"]["method"]
+    network = config["report"]["runtime_method"]
+    return {
+        dataset: {
+            "flow": f"results/benchmarks/flow/{dataset}/{flow}/*.tsv",
+            "prior": f"results/benchmarks/prior/maps/{dataset}/*.tsv",
+            "network": f"results/benchmarks/predict/{dataset}/{network}/*.tsv",
+            "crf": f"results/benchmarks/crf/{dataset}/*/*.tsv",
+        }
+        for dataset in config["datasets"]
+    }
+
+
+def report_movies(wildcards):
+    method = report_video_method()
+    return [
+        f"results/videos/{dataset}/{method}/{video}.mp4"
+        for dataset in config["datasets"]
+        for video in report_videos(dataset)
+    ]
+
+
+def compare_adapter(wildcards):
+    return dataset_adapter(wildcards.dataset)

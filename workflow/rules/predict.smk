@@ -1,0 +1,31 @@
+# Prediction stage: saliency maps of every test video from a trained variant, one job per video.
+
+
+rule predict:
+    input:
+        unpack(predict_inputs),
+    output:
+        directory("results/saliency/{dataset}/{variant}/{video}"),
+    log:
+        "results/logs/predict/{dataset}/{variant}/{video}.log",
+    benchmark:
+        "results/benchmarks/predict/{dataset}/{variant}/{video}.tsv"
+    conda:
+        "../../envs/stan.yaml"
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=60,
+        gpu=gpu_request,
+    params:
+        predict=config["predict"],
+        prior_root="results/priors/{dataset}",
+        flow_root=flow_root,
+        feature_root=predict_feature_root,
+    script:
+        "../scripts/predict.py"
+
+
+rule predict_all:
+    input:
+        all_predictions,
