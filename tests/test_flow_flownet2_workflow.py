@@ -25,7 +25,8 @@ def test_demo_with_flownet2(tmp_path):
     overrides.write_text(yaml.safe_dump({"flow": flow}))
     snakemake = str(Path(sys.executable).with_name("snakemake"))
     cmd = [snakemake, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
-    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overrides)]
+    configs = [REPO / "workflow/configs/tiny.yaml", REPO / "workflow/configs/tiny-baseline.yaml"]
+    cmd += ["--cores", "2", "--configfile", *map(str, configs), str(overrides)]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-4000:]
     flows = sorted((tmp_path / "results/flow/synthetic/flownet2").glob("*.npz"))

@@ -133,6 +133,7 @@ def tiny_workflow_args(*extra: str) -> list[str]:
         TINY_TARGET,
         "--configfile",
         str(TINY_CONFIG),
+        str(TINY_CONFIG.with_name("tiny-baseline.yaml")),
         *extra,
     ]
 
