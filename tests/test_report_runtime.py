@@ -101,3 +101,23 @@ def test_bad_benchmark_files(tmp_path):
     assert read_benchmark(bench(tmp_path / "ok.tsv", (1.5, "NA")))[0] == 1.5
     with pytest.raises(InputError, match="no dataset"):
         runtime_table({}, {}, tmp_path / "r.csv", tmp_path / "r.md")
+
+
+def test_further_jobs_of_a_stage_count_only_for_its_videos(tmp_path):
+    """Network = predict jobs + the feature-cache jobs of the same (test) videos."""
+    b = tmp_path / "benchmarks"
+    bench(b / "predict/d/STAN/a.tsv", (2.0, 3.0))
+    bench(b / "features/d/a.tsv", (6.0, 9.0))
+    bench(b / "features/d/train-video.tsv", (100.0, 100.0))  # training only: not inference
+    stages = dict(patterns(b), network=[f"{b}/predict/d/STAN/*.tsv", f"{b}/features/d/*.tsv"])
+    runtime_table(
+        {"d": manifest(tmp_path / "m.csv", {"a": 4, "train-video": 50})},
+        {"d": stages},
+        tmp_path / "r.csv",
+        tmp_path / "r.md",
+        machine=MACHINE,
+    )
+    network = pd.read_csv(tmp_path / "r.csv").set_index("stage").loc["network"]
+    assert network["s_per_frame"] == pytest.approx((2.0 + 6.0) / 4)
+    assert network["cpu_s_per_frame"] == pytest.approx((3.0 + 9.0) / 4)
+    assert network["n_videos"] == 1 and " + " in network["benchmarks"]

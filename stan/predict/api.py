@@ -2,7 +2,8 @@
 
     from stan.predict.api import predict_clip, predict_video_file
     maps = predict_clip("results/models/davis/STAN.pt", frames, priors=priors)
-    maps = predict_video_file("results/models/davis/STAN.pt", "clip.mp4", prior_fn=my_prior)
+    prior_fn = motion_prior_function("results/models/prior/davis.pt")
+    maps = predict_video_file("results/models/davis/STAN.pt", "clip.mp4", prior_fn=prior_fn)
 
 ``frames`` are RGB uint8 (H, W, 3) arrays of one video in order. The temporal stream needs a
 motion input for every frame:
@@ -42,6 +43,24 @@ def dis_flows(
     if not flows:
         return [np.zeros((*frames[0].shape[:2], 2), np.float32)]
     return flows + [flows[-1]]
+
+
+def motion_prior_function(
+    prior_checkpoint: str | Path, device: str = "auto"
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """``prior_fn`` that applies a trained motion prior (rule ``train_motion_prior``) to a flow.
+
+    This gives a raw clip the same kind of prior the network was trained with.
+    """
+    from stan.prior.model import load_checkpoint as load_prior
+    from stan.prior.model import prior_map, resolve_device
+
+    model, cfg, _ = load_prior(prior_checkpoint, {"device": device}, resolve_device(device))
+
+    def prior_fn(frame: np.ndarray, flow: np.ndarray) -> np.ndarray:
+        return prior_map(model, flow, cfg, cfg.batch_size)
+
+    return prior_fn
 
 
 def _as_uint8(prior: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ class PriorConfig:
     work_scale: float = 0.5  # flow is resized by this factor before SLIC and features
     n_segments: int = 300  # SLIC superpixels per frame (approximate)
     compactness: float = 10.0  # SLIC compactness (Lab colour units of the flow image)
-    alexnet_input: str = "flow"  # colour image fed to AlexNet: "flow" (raw flow, as ref. 48)
+    alexnet_input: str = "residual"  # colour image fed to AlexNet: "flow" (raw flow, ref. 48)
     # or "residual" (flow minus the fitted camera motion)
     pooled_scale: float = 0.5  # "pooled" runs AlexNet on the working image resized by this
     patch_size: int = 64  # side of the resized bounding-box crop in "patch" mode

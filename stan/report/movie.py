@@ -66,8 +66,8 @@ def saliency_video(
                         int(panel.shape[0] * scale) // 2 * 2,
                     )
                 panel = cv2.resize(panel, size, interpolation=cv2.INTER_AREA)
-                if label:  # text sized to the frame: 0.6 at 480 lines
-                    font = float(np.clip(size[1] / 800, 0.25, 1.0))
+                if label:  # text sized to the frame: 0.8 at 480 lines
+                    font = float(np.clip(size[1] / 600, 0.25, 1.0))
                     cv2.putText(panel, f"{label}  {row.frame}", (4, int(4 + 28 * font)),
                                 cv2.FONT_HERSHEY_SIMPLEX, font, (255, 255, 255),
                                 1 if font < 0.5 else 2, cv2.LINE_AA)  # fmt: skip

@@ -70,22 +70,32 @@ def read_benchmark(path: str | Path) -> tuple[float, float]:
     return wall, cpu
 
 
-def stage_runtime(files: list[Path], frames_per_video: dict[str, int]) -> dict[str, float]:
-    """Summed wall/CPU seconds and frames of the benchmark ``files`` (named ``<video>.tsv``)."""
+def stage_runtime(
+    files: list[Path], frames_per_video: dict[str, int], extra: list[Path] = ()
+) -> dict[str, float]:
+    """Summed wall/CPU seconds and frames of the benchmark ``files`` (named ``<video>.tsv``).
+
+    ``extra``: benchmark files of further jobs of the same stage (e.g. the frozen backbone's
+    feature extraction before prediction); each counts only when ``files`` has its video.
+    """
     wall = cpu = 0.0
     n_frames = n_videos = 0
     cpu_missing = False
+    videos = set()
     for path in files:
         video = Path(path).stem
         if video not in frames_per_video:
             log.warning("%s: %r is not a video of the manifest; file skipped", path, video)
             continue
-        seconds, cpu_seconds = read_benchmark(path)
-        wall += seconds
-        cpu_missing |= bool(np.isnan(cpu_seconds))
-        cpu += 0.0 if np.isnan(cpu_seconds) else cpu_seconds
+        videos.add(video)
         n_frames += frames_per_video[video]
         n_videos += 1
+    for path in [*files, *extra]:
+        if Path(path).stem in videos:
+            seconds, cpu_seconds = read_benchmark(path)
+            wall += seconds
+            cpu_missing |= bool(np.isnan(cpu_seconds))
+            cpu += 0.0 if np.isnan(cpu_seconds) else cpu_seconds
     return {
         "wall_s": wall,
         "cpu_s": np.nan if cpu_missing or n_videos == 0 else cpu,
@@ -94,21 +104,24 @@ def stage_runtime(files: list[Path], frames_per_video: dict[str, int]) -> dict[s
     }
 
 
-def runtime_rows(dataset: str, manifest: pd.DataFrame, patterns: dict[str, str]) -> list[dict]:
-    """Rows of one dataset: one per stage of ``STAGES`` (glob ``patterns[stage]``) and a total."""
+def runtime_rows(dataset: str, manifest: pd.DataFrame, patterns: dict) -> list[dict]:
+    """Rows of one dataset: one per stage of ``STAGES`` (globs ``patterns[stage]``) and a total."""
     frames_per_video = manifest.groupby("video").size().astype(int).to_dict()
     rows = []
     for stage in STAGES:
-        pattern = patterns.get(stage)
+        globs = patterns.get(stage) or []
+        globs = [globs] if isinstance(globs, str) else list(globs)
+        pattern = globs[0] if globs else None
         row = {
             "dataset": dataset,
             "stage": stage,
             "component": TABLE4_LABELS[stage],
             "paper_s_per_frame": float(TABLE4[stage][0]),
-            "benchmarks": pattern or "",
+            "benchmarks": " + ".join(globs),
         }
         files = sorted(Path(p) for p in glob.glob(pattern)) if pattern else []
-        measured = stage_runtime(files, frames_per_video) if files else None
+        extra = sorted(Path(p) for g in globs[1:] for p in glob.glob(g))
+        measured = stage_runtime(files, frames_per_video, extra) if files else None
         if measured is None or measured["n_frames"] == 0:
             where = f"no benchmark file matches {pattern}" if pattern else "no pattern configured"
             row.update(status=f"not run ({where})", n_videos=0, n_frames=0)
@@ -141,7 +154,7 @@ def runtime_rows(dataset: str, manifest: pd.DataFrame, patterns: dict[str, str])
 
 def runtime_table(
     manifests: dict[str, str | Path],
-    patterns: dict[str, dict[str, str]],
+    patterns: dict[str, dict[str, str | list[str]]],
     out_csv: str | Path,
     out_md: str | Path,
     out_html: str | Path | None = None,
@@ -150,7 +163,9 @@ def runtime_table(
     """Write ``runtime.csv`` (``RUNTIME_COLUMNS``) and its Markdown (and HTML) rendering.
 
     ``manifests``: dataset -> manifest CSV. ``patterns``: dataset -> stage -> glob of that stage's
-    benchmark files (one ``<video>.tsv`` per job). ``machine``: see ``describe_machine()``.
+    benchmark files (one ``<video>.tsv`` per job), or a list of globs: the first names the
+    stage's videos, the others further jobs of those videos (see ``stage_runtime``).
+    ``machine``: see ``describe_machine()``.
     """
     if not manifests:
         raise InputError("no dataset given for the runtime table; list datasets in config.yaml")
@@ -181,7 +196,9 @@ def runtime_document(table: pd.DataFrame, machine: dict[str, str]) -> Document:
         "(benchmark files) divided by the frames those jobs processed. Job time includes "
         "interpreter start-up, imports and model loading; the paper's figures are per-frame "
         "compute on a GPU workstation, so short videos and a CPU machine both inflate ours. "
-        "CPU s/frame is the CPU time (all threads) of the same jobs."
+        "CPU s/frame is the CPU time (all threads) of the same jobs. Below each table: the "
+        "benchmark files of each stage (several globs: the first names the stage's videos, the "
+        "others further jobs of those videos, e.g. the frozen backbone's feature extraction)."
     )
     doc.bullets(
         [
@@ -205,4 +222,11 @@ def runtime_document(table: pd.DataFrame, machine: dict[str, str]) -> Document:
             }
         )
         doc.table(view)
+        doc.bullets(
+            [
+                f"{row.stage}: {row.benchmarks}"
+                for row in part.itertuples()
+                if isinstance(row.benchmarks, str) and row.benchmarks
+            ]
+        )
     return doc

@@ -56,18 +56,23 @@ def qualitative_roots(wildcards):
 
 
 def runtime_patterns(wildcards):
-    """Benchmark files of each paper stage (Table 4), per dataset: one <video>.tsv per job."""
+    """Benchmark files of each paper stage (Table 4), per dataset: one <video>.tsv per job. The
+    network stage is the predict jobs of report.runtime_method plus, with a frozen backbone, the
+    feature-cache jobs of the same videos (the trunk's forward pass runs there)."""
     flow = config["flow"]["method"]
     network = config["report"]["runtime_method"]
-    return {
-        dataset: {
+    patterns = {}
+    for dataset in config["datasets"]:
+        predict = [f"results/benchmarks/predict/{dataset}/{network}/*.tsv"]
+        if config["model"]["frozen_backbone"]:
+            predict.append(f"results/benchmarks/features/{dataset}/*.tsv")
+        patterns[dataset] = {
             "flow": f"results/benchmarks/flow/{dataset}/{flow}/*.tsv",
             "prior": f"results/benchmarks/prior/maps/{dataset}/*.tsv",
-            "network": f"results/benchmarks/predict/{dataset}/{network}/*.tsv",
+            "network": predict,
             "crf": f"results/benchmarks/crf/{dataset}/*/*.tsv",
         }
-        for dataset in config["datasets"]
-    }
+    return patterns
 
 
 def report_movies(wildcards):
