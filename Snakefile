@@ -40,6 +40,10 @@ localrules:
     synthetic_dataset,
     table,
     coarse_gather,
+    runtime_table,
+    compare_paper,
+    qualitative_figure,
+    ablation_figure,
 
 
 rule all:

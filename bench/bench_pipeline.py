@@ -2,17 +2,23 @@
 
 Usage: python bench/bench_pipeline.py [--frames 8] [--threads 2] [--out bench/out/pipeline.md]
        [--prior-checkpoint results/models/prior/davis.pt] [--stan-checkpoint <STAN .pt>]
+       [--configfile workflow/configs/davis-cpu.yaml] [--crf-scales 1 0.5]
 
 The CPU configuration, each stage through the function its pipeline stage calls per frame:
 
 1. optical flow: OpenCV DIS (preset medium), ``stan.flow.stage.pair_estimator`` (flow stage);
 2. motion prior: SLIC superpixels + AlexNet features + scorer, ``stan.prior.model.prior_map``
    (prior stage, default ``PriorConfig``);
-3. network: STAN with the proposed CPU settings of ``bench/bench_model.py`` (frozen HED trunks
-   run on the frames, 192x352 input, fusion at 1/4), sliding windows of T = 4 through
-   ``stan.predict.predict_clip`` (the predict stage's ``predict_frames``);
-4. dense CRF: ``stan.crf.refine_map`` (crf stage, default ``CRFConfig``), once per
+3. network: STAN built from the config's ``model`` section at ``train.input_size`` (frozen HED
+   trunks run on the frames here: in the workflow that forward pass is the feature-cache job),
+   sliding windows of T = 4 through ``stan.predict.predict_clip`` (the predict stage's
+   ``predict_frames``);
+4. dense CRF: ``stan.crf.refine_map`` with the config's ``crf`` section, once per
    ``--crf-scales`` value (1 = full resolution as in the literature, 0.5 = the faster setting).
+
+The configuration is config.yaml with ``--configfile`` files merged over it, as Snakemake does
+(default: workflow/configs/davis-cpu.yaml, the CPU configuration for DAVIS); the ``prior``
+section is used as well.
 
 Without checkpoints the prior and STAN networks have random weights: their run time is the same
 as trained ones (same layers, same sizes), their maps are meaningless, which does not matter
@@ -32,8 +38,7 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_model import SETTINGS  # noqa: E402
-from common import davis_frames, machine, markdown_table, write_report  # noqa: E402
+from common import REPO, davis_frames, machine, markdown_table, write_report  # noqa: E402
 
 PAPER = {"flow": 0.739, "prior": 0.823, "network": 0.102, "crf": 0.480}
 
@@ -45,7 +50,24 @@ def timed(fn):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def build_stages(args):
+def merged_config(files: list[str]) -> dict:
+    """config.yaml with ``files`` merged over it (nested sections merged key by key)."""
+    import yaml
+
+    def merge(base: dict, extra: dict) -> dict:
+        out = dict(base)
+        for key, value in extra.items():
+            both = isinstance(value, dict) and isinstance(out.get(key), dict)
+            out[key] = merge(out[key], value) if both else value
+        return out
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    for path in files:
+        config = merge(config, yaml.safe_load(Path(path).read_text()) or {})
+    return config
+
+
+def build_stages(args, config: dict):
     import torch
 
     from stan.crf import CRFConfig, refine_map
@@ -61,19 +83,18 @@ def build_stages(args):
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     estimate_flow = pair_estimator("dis", {"dis_preset": "medium"})
     if args.prior_checkpoint:
-        prior_net, prior_cfg, _ = load_prior(args.prior_checkpoint, {}, device)
+        prior_net, prior_cfg, _ = load_prior(args.prior_checkpoint, config["prior"], device)
     else:
-        prior_cfg = PriorConfig()
+        prior_cfg = PriorConfig.from_params(dict(config["prior"], alexnet_weights=""))
         prior_net = build_prior(prior_cfg).to(device).eval()
     if args.stan_checkpoint:
         stan, input_size = args.stan_checkpoint, None
     else:
         from stan.model import build_model
 
-        cpu = SETTINGS["cpu"]
-        config = dict(cpu["model"], variant="STAN", window=4, backbone_init="random")
-        stan = build_model(config, load_backbone=False).to(device).eval()
-        input_size = cpu["size"]
+        model = dict(config["model"], variant="STAN")
+        stan = build_model(model, load_backbone=False).to(device).eval()
+        input_size = tuple(config["train"]["input_size"])
 
     def flow(frames):
         return complete_last_frame(estimate_flow(frames), frames[0].shape[:2])
@@ -85,7 +106,7 @@ def build_stages(args):
         return predict_clip(stan, frames, priors=priors, input_size=input_size, device=device)
 
     def crf(frames, maps, scale):
-        cfg = CRFConfig(scale=scale)
+        cfg = CRFConfig.from_dict(dict(config["crf"], scale=scale))
         return [refine_map(f, to_uint8(m), cfg) for f, m in zip(frames, maps, strict=True)]
 
     return flow, prior, network, crf
@@ -110,6 +131,9 @@ def main() -> None:
     parser.add_argument("--prior-checkpoint", default="")
     parser.add_argument("--stan-checkpoint", default="")
     parser.add_argument("--crf-scales", type=float, nargs="+", default=[1.0, 0.5])
+    parser.add_argument(
+        "--configfile", nargs="*", default=[str(REPO / "workflow" / "configs" / "davis-cpu.yaml")]
+    )
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     import torch
@@ -123,7 +147,8 @@ def main() -> None:
 
         config = SyntheticConfig(n_frames=args.frames, height=480, width=854)
         frames, source = list(render_video(config, 0)[0]), "synthetic"
-    stages = build_stages(args)
+    config = merged_config(args.configfile)
+    stages = build_stages(args, config)
     run_pipeline(stages, frames[:2], args.crf_scales)  # warm-up: allocations, lazy init
     load_before = os.getloadavg()[0]
     times = run_pipeline(stages, frames, args.crf_scales)
@@ -147,6 +172,8 @@ def main() -> None:
     text = "\n".join(
         [
             f"Inference pipeline at {width}x{height} ({source}, {n} frames; weights: {weights})",
+            f"Configuration: config.yaml + {', '.join(args.configfile) or 'nothing'}; STAN input "
+            f"{config['train']['input_size']}, model {config['model']}",
             f"Machine: {machine()}; load average {load_before:.1f} before, {load_after:.1f} "
             f"after (CPUs: {os.cpu_count()})",
             "",

@@ -4,12 +4,14 @@ import os
 
 import pandas as pd
 
+CRF_SUFFIX = "+crf"  # a method name with this suffix is that method refined by the dense CRF
+
 
 def dataset_settings(dataset):
     if dataset not in config["data"]:
+        known = sorted(config["data"])
         raise ValueError(
-            f"dataset {dataset!r} has no section under `data` in the config; "
-            f"known: {sorted(config['data'])}"
+            f"dataset {dataset!r} has no section under `data`; known: {known}"
         )
     return config["data"][dataset]
 
@@ -282,10 +284,10 @@ def predict_feature_root(wildcards):
 
 
 def evaluated_variants():
-    """STAN variants named in evaluate.methods (with or without a +crf suffix)."""
+    """STAN variants named in evaluate.methods (alone or with the CRF suffix)."""
     from stan.model.config import VARIANTS
 
-    names = [m.removesuffix("+crf") for m in config["evaluate"]["methods"]]
+    names = [m.removesuffix(CRF_SUFFIX) for m in config["evaluate"]["methods"]]
     return [v for v in VARIANTS if v in names]
 
 

@@ -36,8 +36,18 @@ rule table:
             method=config["evaluate"]["methods"],
         ),
     output:
-        table="results/tables/{dataset}.csv",
-        plot="results/plots/{dataset}_pr.png",
+        table=report(
+            "results/tables/{dataset}.csv",
+            caption="../report/table.rst",
+            category="Tables",
+            subcategory="{dataset}",
+        ),
+        plot=report(
+            "results/plots/{dataset}_pr.png",
+            caption="../report/pr.rst",
+            category="Figures",
+            subcategory="{dataset}",
+        ),
     log:
         "results/logs/evaluate/{dataset}_table.log",
     conda:

@@ -14,6 +14,8 @@ rule train_motion_prior:
         "results/logs/prior/train/{dataset}.log",
     benchmark:
         "results/benchmarks/prior/train/{dataset}.tsv"
+    conda:
+        "../../envs/stan.yaml"
     threads: 2
     resources:
         mem_mb=8000,
@@ -37,6 +39,8 @@ rule motion_prior:
         "results/logs/prior/maps/{dataset}/{video}.log",
     benchmark:
         "results/benchmarks/prior/maps/{dataset}/{video}.tsv"
+    conda:
+        "../../envs/stan.yaml"
     threads: 2
     resources:
         mem_mb=4000,
