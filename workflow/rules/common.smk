@@ -4,7 +4,8 @@ import os
 
 import pandas as pd
 
-CRF_SUFFIX = "+crf"  # a method name with this suffix is that method refined by the dense CRF
+# A method name with this suffix is that method refined by the dense CRF.
+CRF_SUFFIX = "+crf"
 
 
 def dataset_settings(dataset):
