@@ -13,34 +13,36 @@ REFINES = ("none", "motion")
 
 @dataclass(frozen=True)
 class PriorConfig:
+    """The ``prior`` config section. Model keys (``MODEL_KEYS``) are restored from a checkpoint;
+    ``refine``, ``device`` and ``batch_size`` are runtime keys; the rest only affect training.
+    See ``stan.prior.handcrafted`` for the statistics ``handcrafted`` adds."""
+
     # --- superpixels and features (stored in the checkpoint: they define the model) ---
-    feature_mode: str = "pooled"  # "pooled": AlexNet once per frame, features averaged per
-    # superpixel mask; "patch": AlexNet on each superpixel's bounding box (ref. 48's way)
+    feature_mode: str = "pooled"  # "pooled" (AlexNet once per frame) or "patch" (per box, ref. 48)
     work_scale: float = 0.5  # flow is resized by this factor before SLIC and features
     n_segments: int = 300  # SLIC superpixels per frame (approximate)
     compactness: float = 10.0  # SLIC compactness (Lab colour units of the flow image)
-    alexnet_input: str = "residual"  # colour image fed to AlexNet: "flow" (raw flow, ref. 48)
-    # or "residual" (flow minus the fitted camera motion)
-    pooled_scale: float = 0.5  # "pooled" runs AlexNet on the working image resized by this
+    alexnet_input: str = "residual"  # AlexNet sees "flow" (ref. 48) or "residual" (minus camera)
+    pooled_scale: float = 0.5  # "pooled" runs AlexNet on the working image resized by this factor
     patch_size: int = 64  # side of the resized bounding-box crop in "patch" mode
     handcrafted: bool = True  # append cheap motion/position statistics to the deep features
     hidden: tuple[int, int] = (256, 64)  # widths of the scorer's two hidden layers
     dropout: float = 0.2  # dropout after each hidden layer of the scorer
-    refine: str = "motion"  # map of a frame: "none" (each pixel its superpixel's score, as
-    # ref. 48) or "motion" (that score times the pixel-level camera-compensated motion map)
+    refine: str = "motion"  # "none": superpixel score (ref. 48); "motion": times pixel motion map
     alexnet_weights: str = ""  # path of torchvision's alexnet-owt-7be5be79.pth; "" trains here
     # --- training ---
     finetune_alexnet: bool = True  # train the AlexNet convolutions (always true without weights)
-    label_threshold: float = 0.5  # a superpixel is salient when this fraction of it is
+    label_threshold: float = 0.5  # salient fraction from which a superpixel counts as positive
     frame_step: int = 2  # use every n-th training frame with ground truth (halves the cost)
     val_fraction: float = 0.2  # fraction of training videos held out for early stopping
     epochs: int = 20  # maximum number of passes over the training frames
     patience: int = 4  # stop after this many epochs without a better validation loss
+    min_epochs: int = 5  # epochs trained before a checkpoint can be selected or training stop
     batch_frames: int = 8  # frames per optimiser step
     patches_per_frame: int = 64  # superpixels sampled per frame when training "patch" mode
     lr: float = 1e-3  # Adam learning rate
     weight_decay: float = 1e-4  # Adam weight decay
-    seed: int = 0
+    seed: int = 0  # seed of the validation split, initialisation and sampling
     # --- runtime (not part of the model) ---
     device: str = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
     batch_size: int = 256  # patches per AlexNet forward in "patch" mode

@@ -4,8 +4,10 @@ Each training frame's flow is turned into superpixels once (:func:`prepare_frame
 a superpixel is its fraction of salient pixels (soft binary cross-entropy target), and classes
 (fraction >= ``label_threshold`` or not) are balanced by weighting each class to half of the
 loss. Videos, not frames, are split into training and validation sets; training stops when the
-validation loss has not improved for ``patience`` epochs and the best epoch is kept. One JSON
-line per epoch goes to the history file.
+validation loss has not improved for ``patience`` epochs and the best epoch is kept; the first
+``min_epochs - 1`` epochs are a warm-up that is never selected (on a small training set the
+validation loss of a barely trained, near-constant scorer can be the lowest, and such a model
+ranks nothing). One JSON line per epoch goes to the history file.
 """
 
 from __future__ import annotations
@@ -232,6 +234,8 @@ def train_motion_prior(
             history_file.flush()
             log.info("epoch %d: %s", epoch, record)
             score = record[f"{monitor}_loss"]
+            if epoch + 1 < min(cfg.min_epochs, cfg.epochs):  # warm-up: no selection yet
+                continue
             if score < best["loss"]:
                 best = {
                     "loss": score,
