@@ -44,9 +44,12 @@ def stan_sources(*packages):
     return files
 
 
+def flow_root(wildcards):
+    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
+
+
 def flow_path(wildcards):
-    method = config["flow"]["method"]
-    return f"results/flow/{wildcards.dataset}/{method}/{wildcards.video}.npz"
+    return f"{flow_root(wildcards)}/{wildcards.video}.npz"
 
 
 def manifest_inputs(wildcards):
@@ -103,13 +106,9 @@ def method_maps(wildcards):
 # --- prior stage ---
 
 
-def prior_flow_root(wildcards):
-    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
-
-
 def prior_training_flows(wildcards):
     """Flow caches of the training videos (the prior trains on their annotated frames)."""
-    root = prior_flow_root(wildcards)
+    root = flow_root(wildcards)
     return [
         f"{root}/{video}.npz" for video in dataset_videos(wildcards.dataset, "train")
     ]
@@ -207,10 +206,6 @@ def model_settings(wildcards):
 def gpu_request(wildcards):
     """GPUs a training/prediction job asks the scheduler for: none when pinned to the CPU."""
     return 0 if config["train"]["device"] == "cpu" else 1
-
-
-def flow_root(wildcards):
-    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
 
 
 def motion_inputs(dataset, variant, videos):

@@ -21,7 +21,7 @@ rule train_motion_prior:
         mem_mb=8000,
         runtime=120,
     params:
-        flow_root=prior_flow_root,
+        flow_root=flow_root,
         prior=config["prior"],
     script:
         "../scripts/prior_train.py"
