@@ -75,6 +75,10 @@ def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
     w_pos, w_neg = metrics["class_weights"]
     assert float(model.logit_offset) == pytest.approx(np.log((0.5 / w_pos) / (0.5 / w_neg)))
     assert float(model.logit_offset) < 0  # salient superpixels are the minority
+    # Handcrafted statistics are standardised with the training frames' mean and std (saved).
+    assert torch.equal(raw["model"]["hand_mean"], model.hand_mean)
+    assert (model.hand_std > 0).all() and model.hand_mean.abs().sum() > 0
+    assert not torch.equal(model.hand_std, torch.ones_like(model.hand_std))
     # refine "none": one value per superpixel; "motion" scales it by a map in [0, 1].
     plain_cfg = load_checkpoint(ckpt, {"refine": "none"})[1]
     plain = prior_map(model, flow, plain_cfg)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from stan.io import InputError
+from stan.sections import section_values
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,7 @@ class CoarseConfig:
     @classmethod
     def from_dict(cls, params: dict | None) -> CoarseConfig:
         """Build from the ``coarse`` config section; unknown keys and bad types are errors."""
-        params = dict(params or {})
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - names)
-        if unknown:
-            raise InputError(
-                f"config section coarse has unknown keys {unknown}; allowed: {sorted(names)}"
-            )
+        params = section_values(cls, params, "coarse")
         for key in (
             "sparse_gt_every",
             "fit_max_frames",

@@ -21,9 +21,10 @@ pydensecrf's ``unary_from_softmax`` (clip 1e-5).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from stan.io import InputError
+from stan.sections import section_values
 
 
 @dataclass(frozen=True)
@@ -58,14 +59,7 @@ class CRFConfig:
     @classmethod
     def from_dict(cls, values: dict | None) -> CRFConfig:
         """Build from the ``crf`` config section (flat keys as in this dataclass)."""
-        values = dict(values or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InputError(
-                f"config section crf: unknown keys {unknown}; known keys are {sorted(known)}"
-            )
-        return cls(**values)
+        return cls(**section_values(cls, values, "crf"))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from stan.io import InputError
+from stan.sections import section_values
 
 
 class VariantSpec(NamedTuple):
@@ -129,14 +130,7 @@ class ModelConfig:
         """Build from a config dict (config.yaml ``model`` section); unknown keys are errors."""
         if isinstance(values, ModelConfig):
             return values
-        values = dict(values or {})
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise InputError(
-                f"config section model: unknown keys {unknown}; valid keys: {sorted(names)}"
-            )
-        return cls(**values)
+        return cls(**section_values(cls, values, "model"))
 
 
 def build_model(cfg: ModelConfig | dict, *, load_backbone: bool = True, seed: int = 0):

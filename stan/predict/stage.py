@@ -18,6 +18,7 @@ from tqdm import tqdm
 from stan.data.manifest import load_manifest
 from stan.io import InputError, read_image, to_uint8, write_png
 from stan.model.config import ModelConfig, build_model
+from stan.sections import section_values
 from stan.train.checkpoint import load_checkpoint
 from stan.train.determinism import resolve_device
 from stan.train.features import FeatureCache
@@ -38,11 +39,7 @@ class PredictConfig:
 
     @classmethod
     def from_dict(cls, values: dict | None) -> PredictConfig:
-        values = dict(values or {})
-        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise InputError(f"config section predict: unknown keys {unknown}")
-        cfg = cls(**values)
+        cfg = cls(**section_values(cls, values, "predict"))
         if cfg.split not in ("test", "train", "all"):
             raise InputError(f"predict.split={cfg.split!r}: use test, train or all")
         return cfg

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 from stan.io import InputError
+from stan.sections import section_values
 
 FEATURE_MODES = ("pooled", "patch")
 ALEXNET_INPUTS = ("flow", "residual")
@@ -73,14 +74,7 @@ class PriorConfig:
     @classmethod
     def from_params(cls, params: dict | None) -> PriorConfig:
         """Build from the ``prior`` config section; unknown keys are an error naming them."""
-        params = dict(params or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise InputError(
-                f"unknown keys in the prior config section: {unknown}; known: {sorted(known)}"
-            )
-        return cls(**params)
+        return cls(**section_values(cls, params, "prior"))
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -187,7 +187,11 @@ def train_motion_prior(
     w_pos, w_neg = class_weights(data["train"], cfg.label_threshold)
     log.info("class weights: positive %.3f, negative %.3f", w_pos, w_neg)
 
-    model = build_model(cfg).to(device)
+    model = build_model(cfg)
+    hand = np.concatenate([f.frame.handcrafted for f in data["train"]])
+    model.hand_mean.copy_(torch.from_numpy(hand.mean(axis=0)))
+    model.hand_std.copy_(torch.from_numpy(np.maximum(hand.std(axis=0), 1e-3)))
+    model = model.to(device)
     if cfg.alexnet_weights and not cfg.finetune_alexnet:
         model.trunk.requires_grad_(False)
     params_to_train = [p for p in model.parameters() if p.requires_grad]

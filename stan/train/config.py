@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stan.io import InputError
+from stan.sections import section_values
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,7 @@ class TrainConfig:
     def from_dict(cls, values: dict[str, Any] | TrainConfig | None) -> TrainConfig:
         if isinstance(values, TrainConfig):
             return values
-        values = dict(values or {})
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise InputError(
-                f"config section train: unknown keys {unknown}; valid keys: {sorted(names)}"
-            )
+        values = section_values(cls, values, "train")
         for key in ("input_size", "scale_range", "crop_size"):
             if values.get(key) is not None:
                 values[key] = tuple(values[key])
