@@ -1,8 +1,8 @@
 """Benchmark of the STAN variants: training seconds per step, inference seconds per frame, peak memory.
 
 Two settings:
-  cpu   - the proposed CPU configuration: frozen HED trunks with cached features (random
-          tensors of the cached shape here), 192x352 input, batch 4 windows of T = 4,
+  cpu   - the CPU configuration of davis-dev.yaml: frozen HED trunks with cached features
+          (random tensors of the cached shape here), 128x224 input, batch 4 windows of T = 4,
           fusion at 1/4 resolution;
   paper - the paper's configuration: full fine-tuning of both VGG16 streams at 512x512, T = 4,
           fusion at full resolution (batch 1 window here).
@@ -37,7 +37,7 @@ SETTINGS = {
             motion_encoder_channels=32,
             fusion_stride=4,
         ),
-        "size": (192, 352),
+        "size": (128, 224),
         "batch": 4,
     },
     "paper": {"model": dict(frozen_backbone=False), "size": (512, 512), "batch": 1},
