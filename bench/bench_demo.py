@@ -7,6 +7,7 @@ Each run starts from scratch in a new temporary directory, with the repository's
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -35,13 +36,16 @@ def main() -> None:
     parser.add_argument("--out", default=None)
     parser.add_argument("extra", nargs="*", help="extra snakemake arguments")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     times = [run_demo(args.cores, args.extra) for _ in range(args.repeats)]
+    load_after = os.getloadavg()[0]
     rows = [[f"run {i + 1}", f"{t:.1f}"] for i, t in enumerate(times)]
     rows.append(["median", f"{statistics.median(times):.1f}"])
     text = "\n".join(
         [
             f"Synthetic demo, `snakemake --cores {args.cores}` from scratch",
-            f"Machine: {machine()}",
+            f"Machine: {machine()}; load average {load_before:.1f} before, {load_after:.1f} after "
+            f"(CPUs: {os.cpu_count()}; a shared machine inflates wall times)",
             "",
             markdown_table(["run", "wall time (s)"], rows),
         ]

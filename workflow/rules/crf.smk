@@ -20,7 +20,8 @@ rule video_crf:
         video="[^/]+",
     conda:
         "../../envs/stan.yaml"
-    threads: 2
+    # Per-video job: one core each; --cores sets how many videos run side by side.
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=30,

@@ -12,7 +12,8 @@ rule predict:
         "results/benchmarks/predict/{dataset}/{variant}/{video}.tsv"
     conda:
         "../../envs/stan.yaml"
-    threads: 2
+    # Per-video job: one core each; --cores sets how many videos run side by side.
+    threads: 1
     resources:
         mem_mb=6000,
         runtime=60,

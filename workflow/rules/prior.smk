@@ -41,7 +41,8 @@ rule motion_prior:
         "results/benchmarks/prior/maps/{dataset}/{video}.tsv"
     conda:
         "../../envs/stan.yaml"
-    threads: 2
+    # Per-video job: one core each; --cores sets how many videos run side by side.
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=30,

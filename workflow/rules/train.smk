@@ -44,7 +44,8 @@ rule feature_cache:
         "results/benchmarks/features/{dataset}/{video}.tsv"
     conda:
         "../../envs/stan.yaml"
-    threads: 2
+    # Per-video job: one core each; --cores sets how many videos run side by side.
+    threads: 1
     resources:
         mem_mb=6000,
         runtime=60,
