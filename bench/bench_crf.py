@@ -9,8 +9,8 @@ where the map comes from, and the script also reports how much it moves such map
 masks. Timed: one frame at a time in this process (median wall and CPU seconds), and the stage
 function ``refine_video`` with ``--threads`` worker processes (wall seconds per frame), which is
 what the ``crf`` rule runs (median of ``--repeats`` runs; the worker pool's start-up is included,
-so more frames amortise it as a video does). The CRF's own code is single-threaded. The load average is printed
-because a shared machine inflates wall times.
+so more frames amortise it as a video does). The CRF's own code is single-threaded. The load
+average is printed because a shared machine inflates wall times.
 """
 
 from __future__ import annotations

@@ -51,19 +51,13 @@ def timed(fn):
 
 
 def merged_config(files: list[str]) -> dict:
-    """config.yaml with ``files`` merged over it (nested sections merged key by key)."""
+    """config.yaml with ``files`` merged over it, by Snakemake's own merge (``--configfile``)."""
     import yaml
-
-    def merge(base: dict, extra: dict) -> dict:
-        out = dict(base)
-        for key, value in extra.items():
-            both = isinstance(value, dict) and isinstance(out.get(key), dict)
-            out[key] = merge(out[key], value) if both else value
-        return out
+    from snakemake.utils import update_config
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     for path in files:
-        config = merge(config, yaml.safe_load(Path(path).read_text()) or {})
+        update_config(config, yaml.safe_load(Path(path).read_text()) or {})
     return config
 
 

@@ -22,14 +22,14 @@ from common import REPO, markdown_table, write_report  # noqa: E402
 
 from stan.data.manifest import load_manifest  # noqa: E402
 from stan.io import read_mask  # noqa: E402
-
-BETA2 = 0.3
+from stan.metrics.davis import jaccard  # noqa: E402
+from stan.metrics.fmeasure import BETA2  # noqa: E402
 
 
 def jf(label: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """(J, F) of a binary label against a binary mask."""
+    j = jaccard(label, truth)
     inter = float((label & truth).sum())
-    union = float((label | truth).sum())
-    j = inter / union if union else 1.0
     if not truth.any():
         return j, 0.0
     precision = inter / label.sum() if label.any() else 0.0

@@ -7,6 +7,10 @@ import pandas as pd
 # A method name with this suffix is that method refined by the dense CRF.
 CRF_SUFFIX = "+crf"
 
+# Threads of each per-video job (flow, prior maps, feature cache, prediction, CRF): one core
+# each, so --cores sets how many videos run side by side.
+VIDEO_JOB_THREADS = 1
+
 
 def dataset_settings(dataset):
     if dataset not in config["data"]:

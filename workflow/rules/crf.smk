@@ -20,8 +20,7 @@ rule video_crf:
         video="[^/]+",
     conda:
         "../../envs/stan.yaml"
-    # Per-video job: one core each; --cores sets how many videos run side by side.
-    threads: 1
+    threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=2000,
         runtime=30,

@@ -13,8 +13,7 @@ rule video_flow:
         "results/benchmarks/flow/{dataset}/{method}/{video}.tsv"
     conda:
         "../../envs/stan.yaml"
-    # Per-video job: one core each; --cores sets how many videos run side by side.
-    threads: 1
+    threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=4000,
         runtime=30,

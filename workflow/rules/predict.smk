@@ -12,8 +12,7 @@ rule predict:
         "results/benchmarks/predict/{dataset}/{variant}/{video}.tsv"
     conda:
         "../../envs/stan.yaml"
-    # Per-video job: one core each; --cores sets how many videos run side by side.
-    threads: 1
+    threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=6000,
         runtime=60,

@@ -41,8 +41,7 @@ rule motion_prior:
         "results/benchmarks/prior/maps/{dataset}/{video}.tsv"
     conda:
         "../../envs/stan.yaml"
-    # Per-video job: one core each; --cores sets how many videos run side by side.
-    threads: 1
+    threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=4000,
         runtime=30,
