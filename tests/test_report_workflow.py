@@ -20,9 +20,10 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 def snakemake(
     workdir: Path, *args: str, configs: tuple[Path, ...] = ()
 ) -> subprocess.CompletedProcess:
-    """Run the repository's workflow in ``workdir`` on the tiny config, with '+crf' rows."""
+    """Run the repository's workflow in ``workdir`` on the tiny config, with '+crf' rows and
+    the motion prior scored as a method."""
     (workdir / "crf.yaml").write_text(
-        "evaluate:\n  methods: [flow-magnitude, flow-magnitude+crf]\n"
+        "evaluate:\n  methods: [flow-magnitude, flow-magnitude+crf, motion-prior, motion-prior+crf]\n"
     )
     cmd = [
         SNAKEMAKE,
@@ -52,7 +53,12 @@ def run(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_crf_method_gets_a_table_row_and_refined_maps(run):
     table = pd.read_csv(run / "results" / "tables" / "synthetic.csv").set_index("method")
-    assert list(table.index) == ["flow-magnitude", "flow-magnitude+crf"]
+    assert list(table.index) == [
+        "flow-magnitude",
+        "flow-magnitude+crf",
+        "motion-prior",
+        "motion-prior+crf",
+    ]
     assert np.isfinite(table.loc["flow-magnitude+crf"].to_numpy(dtype=float)).all()
     raw = sorted((run / "results/saliency/synthetic/flow-magnitude").glob("*/*.png"))
     refined = sorted((run / "results/saliency/synthetic/flow-magnitude+crf").glob("*/*.png"))
@@ -60,6 +66,31 @@ def test_crf_method_gets_a_table_row_and_refined_maps(run):
         p.relative_to(p.parents[1]) for p in refined
     ]
     assert list((run / "results/benchmarks/crf/synthetic/flow-magnitude").glob("*.tsv"))
+
+
+@pytest.mark.slow
+def test_motion_prior_is_scored_from_the_prior_stage_output(run, monkeypatch):
+    """'motion-prior' rows score the prior maps in place (no copy); '+crf' refines them."""
+    from stan.data.manifest import load_manifest
+    from stan.evaluate import score_method
+
+    monkeypatch.chdir(run)  # the manifest's paths are relative to the workflow directory
+
+    table = pd.read_csv(run / "results" / "tables" / "synthetic.csv").set_index("method")
+    assert not (run / "results/saliency/synthetic/motion-prior").exists()
+    priors = run / "results/priors/synthetic"
+    direct = run / "direct.csv"
+    score_method(
+        load_manifest(run / "results/manifests/synthetic.csv"),
+        priors,
+        "motion-prior",
+        direct,
+        run / "direct.npz",
+        binarize_threshold=128,
+    )
+    assert table.loc["motion-prior", "maxF"] == pytest.approx(pd.read_csv(direct)["maxF"].mean())
+    refined = sorted((run / "results/saliency/synthetic/motion-prior+crf").glob("*/*.png"))
+    assert refined and all((priors / p.parent.name / p.name).exists() for p in refined)
 
 
 @pytest.mark.slow

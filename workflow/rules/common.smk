@@ -11,6 +11,9 @@ CRF_SUFFIX = "+crf"
 # each, so --cores sets how many videos run side by side.
 VIDEO_JOB_THREADS = 1
 
+# evaluate.methods may name the motion prior itself: its maps are the prior stage's output.
+PRIOR_METHOD = "motion-prior"
+
 
 def dataset_settings(dataset):
     if dataset not in config["data"]:
@@ -99,12 +102,27 @@ def all_baseline_maps(wildcards):
     ]
 
 
+def saliency_root(dataset, method):
+    """Folder of one method's maps (<video>/<frame>.png): the prior stage's output for
+    PRIOR_METHOD, otherwise results/saliency/<dataset>/<method>."""
+    if method == PRIOR_METHOD:
+        return f"results/priors/{dataset}"
+    return f"results/saliency/{dataset}/{method}"
+
+
 def method_maps(wildcards):
     """Saliency-map folders of one method on the test videos of one dataset."""
-    return [
-        f"results/saliency/{wildcards.dataset}/{wildcards.method}/{video}"
-        for video in dataset_videos(wildcards.dataset, "test")
-    ]
+    root = saliency_root(wildcards.dataset, wildcards.method)
+    return [f"{root}/{video}" for video in dataset_videos(wildcards.dataset, "test")]
+
+
+def method_root(wildcards):
+    return saliency_root(wildcards.dataset, wildcards.method)
+
+
+def method_video_maps(wildcards):
+    """One method's map folder of one video (input of the CRF and movie jobs)."""
+    return f"{saliency_root(wildcards.dataset, wildcards.method)}/{wildcards.video}"
 
 
 # --- prior stage ---

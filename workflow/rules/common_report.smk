@@ -1,13 +1,10 @@
 # Helper functions of the crf and report stages (rule files hold rules only).
 
-# evaluate.methods names a method's CRF-refined maps by this suffix
-CRF_SUFFIX = "+crf"
-
 
 def all_crf_maps(wildcards):
     """Map folders of the evaluate.methods ending in CRF_SUFFIX, on every test video."""
     return [
-        f"results/saliency/{dataset}/{method}/{video}"
+        f"{saliency_root(dataset, method)}/{video}"
         for dataset in config["datasets"]
         for method in config["evaluate"]["methods"]
         if method.endswith(CRF_SUFFIX)
@@ -37,7 +34,7 @@ def report_video_method():
 
 def qualitative_maps(wildcards):
     return [
-        f"results/saliency/{wildcards.dataset}/{method}/{video}"
+        f"{saliency_root(wildcards.dataset, method)}/{video}"
         for method in config["evaluate"]["methods"]
         for video in report_videos(wildcards.dataset)
     ]
@@ -50,7 +47,7 @@ def qualitative_videos(wildcards):
 def qualitative_roots(wildcards):
     """Method -> folder of its maps, in evaluate.methods order (the grid's columns)."""
     return {
-        method: f"results/saliency/{wildcards.dataset}/{method}"
+        method: saliency_root(wildcards.dataset, method)
         for method in config["evaluate"]["methods"]
     }
 

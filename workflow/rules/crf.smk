@@ -6,7 +6,7 @@
 rule video_crf:
     input:
         manifest="results/manifests/{dataset}.csv",
-        maps="results/saliency/{dataset}/{method}/{video}",
+        maps=method_video_maps,
         code=stan_sources("crf"),
     output:
         directory("results/saliency/{dataset}/{method}+crf/{video}"),

@@ -19,7 +19,7 @@ rule score_method:
         mem_mb=2000,
         runtime=30,
     params:
-        pred_root="results/saliency/{dataset}/{method}",
+        pred_root=method_root,
         binarize_threshold=config["evaluate"]["binarize_threshold"],
     script:
         "../scripts/score_method.py"

@@ -109,7 +109,7 @@ rule ablation_figure:
 rule saliency_movie:
     input:
         manifest="results/manifests/{dataset}.csv",
-        maps="results/saliency/{dataset}/{method}/{video}",
+        maps=method_video_maps,
         code=stan_sources("report"),
     output:
         report(
