@@ -100,6 +100,23 @@ def test_train_round_trip_and_write_priors(tiny_set, tmp_path, mode):
     assert not (tmp_path / "priors" / "synth-val-00.partial").exists()
 
 
+def test_sparse_label_setting_hides_dropped_ground_truth(tiny_set, tmp_path):
+    """With coarse.sparse_gt_every = 2 the prior sees frames 0 and 2 of each video only, the
+    frames the coarse-label stage keeps as ground truth."""
+    from stan.coarse.stage import plan_labels
+    from stan.data.manifest import load_manifest
+
+    params = {**TINY, "epochs": 1}
+    metrics = train_motion_prior(
+        tiny_set / "m.csv", tiny_set / "flow", tmp_path / "p.pt", tmp_path / "h", params, 2
+    )
+    assert metrics["train_frames"] == 2  # one training video (the other validates), 4 frames
+    plan = plan_labels(load_manifest(tiny_set / "m.csv"), 2)
+    assert plan.groupby("video")["source"].apply(list).map(tuple).unique().tolist() == [
+        ("gt", "coarse", "gt", "coarse")
+    ]
+
+
 def test_patch_training_samples_superpixels_uniformly():
     target = np.linspace(0, 1, 50, dtype=np.float32)
     item = TrainFrame("v/0", SimpleNamespace(n=50), target)

@@ -41,7 +41,7 @@ from stan.coarse.fusion import (
 from stan.coarse.resample import shrink, stretch
 from stan.coarse.review import Tile, contact_sheet, pick_evenly
 from stan.coarse.sources import build_sources, parse_sources
-from stan.data.manifest import load_manifest
+from stan.data.manifest import kept_ground_truth, load_manifest
 from stan.io import InputError, atomic_path, read_image, read_mask, to_uint8, write_png
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,7 @@ FIT_MAP_SIDE = 160  # longer side of the maps on which a fitted threshold is cho
 def plan_labels(manifest: pd.DataFrame, sparse_gt_every: int = 0) -> pd.DataFrame:
     """Training-split rows of ``manifest`` with a ``source`` column: ``gt`` or ``coarse``."""
     train = manifest[manifest["split"] == "train"].copy()
-    position = train.groupby("video", sort=False).cumcount()
-    has_gt = train["gt"].astype(str) != ""
-    if sparse_gt_every and sparse_gt_every > 1:
-        has_gt &= position % sparse_gt_every == 0
-    train["source"] = np.where(has_gt, "gt", "coarse")
+    train["source"] = np.where(kept_ground_truth(train, sparse_gt_every), "gt", "coarse")
     return train.reset_index(drop=True)
 
 

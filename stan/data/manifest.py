@@ -57,6 +57,20 @@ def write_manifest(df: pd.DataFrame, path: str | Path) -> None:
         df.to_csv(tmp, index=False)
 
 
+def kept_ground_truth(rows: pd.DataFrame, sparse_gt_every: int = 0) -> pd.Series:
+    """Which of ``rows`` (manifest rows, frames in order) count as annotated for training.
+
+    A row with a ``gt`` path counts, except that with ``sparse_gt_every = k > 1`` only frames
+    at positions 0, k, 2k, ... of their video (counted from 0 among ``rows``) do: the sparse
+    label setting (config key ``coarse.sparse_gt_every``), shared by the coarse-label and
+    motion-prior stages so that neither sees ground truth the other treats as absent.
+    """
+    keep = rows["gt"].astype(str) != ""
+    if sparse_gt_every and sparse_gt_every > 1:
+        keep &= rows.groupby("video", sort=False).cumcount() % sparse_gt_every == 0
+    return keep
+
+
 def videos(df: pd.DataFrame, split: str | None = None) -> list[str]:
     """Sorted video names, optionally of one split."""
     if split is not None:

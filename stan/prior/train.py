@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from stan.data.manifest import load_manifest
+from stan.data.manifest import kept_ground_truth, load_manifest
 from stan.flow.cache import load_flow, load_frames
 from stan.io import InputError, atomic_path, read_mask
 from stan.prior.config import PriorConfig
@@ -144,17 +144,28 @@ def train_motion_prior(
     out_ckpt: str | Path,
     log_path: str | Path,
     params: dict,
+    sparse_gt_every: int = 0,
 ) -> dict:
     """Train the prior on the ``train`` frames with ground truth; write the best checkpoint.
 
     Flow comes from ``<flow_root>/<video>.npz``; ``log_path`` receives one JSON line per epoch.
-    Returns the checkpoint's metrics.
+    ``sparse_gt_every`` (the sparse label setting, ``coarse.sparse_gt_every``) restricts training
+    to the ground truth that setting keeps (:func:`stan.data.manifest.kept_ground_truth`);
+    ``prior.frame_step`` then subsamples those frames. Returns the checkpoint's metrics.
     """
     cfg = PriorConfig.from_params(params)
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
     manifest = load_manifest(manifest_csv)
-    rows = manifest[(manifest["split"] == "train") & (manifest["gt"] != "")]
+    train_rows = manifest[manifest["split"] == "train"]
+    rows = train_rows[kept_ground_truth(train_rows, sparse_gt_every)]
+    if sparse_gt_every > 1:
+        log.info(
+            "sparse labels (every %d-th frame): %d of %d annotated training frames used",
+            sparse_gt_every,
+            len(rows),
+            int((train_rows["gt"] != "").sum()),
+        )
     if rows.empty:
         raise InputError(
             f"{manifest_csv}: no training frame has ground truth; the motion prior needs "

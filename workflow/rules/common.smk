@@ -136,6 +136,14 @@ def prior_training_flows(wildcards):
     ]
 
 
+def sparse_gt_every():
+    """The sparse label setting (coarse.sparse_gt_every) when training uses coarse labels, else
+    0: the prior then trains on the same ground-truth frames as STAN."""
+    if config["training_labels"] == "coarse":
+        return config["coarse"]["sparse_gt_every"]
+    return 0
+
+
 def all_prior_maps(wildcards):
     """Prior folders of every video (train and test: STAN's temporal stream needs both)."""
     return [

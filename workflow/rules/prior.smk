@@ -23,6 +23,7 @@ rule train_motion_prior:
     params:
         flow_root=flow_root,
         prior=config["prior"],
+        sparse_gt_every=sparse_gt_every(),
     script:
         "../scripts/prior_train.py"
 

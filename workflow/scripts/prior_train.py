@@ -11,4 +11,5 @@ train_motion_prior(
     snakemake.output.ckpt,
     snakemake.output.history,
     snakemake.params.prior,
+    sparse_gt_every=snakemake.params.sparse_gt_every,
 )
