@@ -38,7 +38,14 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, davis_frames, machine, markdown_table, write_report  # noqa: E402
+from common import (  # noqa: E402
+    REPO,
+    davis_frames,
+    machine,
+    markdown_table,
+    merged_config,
+    write_report,
+)
 
 PAPER = {"flow": 0.739, "prior": 0.823, "network": 0.102, "crf": 0.480}
 
@@ -48,17 +55,6 @@ def timed(fn):
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
     return result, time.perf_counter() - wall, time.process_time() - cpu
-
-
-def merged_config(files: list[str]) -> dict:
-    """config.yaml with ``files`` merged over it, by Snakemake's own merge (``--configfile``)."""
-    import yaml
-    from snakemake.utils import update_config
-
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    for path in files:
-        update_config(config, yaml.safe_load(Path(path).read_text()) or {})
-    return config
 
 
 def build_stages(args, config: dict):

@@ -45,6 +45,17 @@ def davis_frames(n: int, video: str = "bear") -> list[np.ndarray] | None:
     return [read_image(f) for f in files] if len(files) == n else None
 
 
+def merged_config(files: list[str]) -> dict:
+    """config.yaml with ``files`` merged over it, by Snakemake's own merge (``--configfile``)."""
+    import yaml
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    for path in files:
+        update_config(config, yaml.safe_load(Path(path).read_text()) or {})
+    return config
+
+
 def median_time(fn, repeats: int = 5, warmup: int = 1) -> float:
     """Median wall time of ``fn()`` in seconds over ``repeats`` runs after ``warmup`` runs."""
     for _ in range(warmup):

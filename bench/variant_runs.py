@@ -1,0 +1,162 @@
+"""Retrain one STAN variant with other seeds or settings and score it on the held-out split.
+
+Reads what a DAG run of the same configuration left under ``results/`` (manifest, motion priors,
+flow, and with ``model.frozen_backbone`` the feature cache), so it measures how much a table row
+depends on the seed, the step count or the input size without rerunning the whole workflow. Each
+run trains with the pipeline's own ``stan.train.train_model``, predicts the test split with
+``stan.predict.stage.predict_dataset``, scores with ``stan.evaluate.score_method`` and, with
+``--crf``, refines with ``stan.crf.stage.refine_video`` (the ``+crf`` row). A run whose input size
+differs from the cached features caches its own features under ``--work`` first.
+
+    # seed spread of STAN at the davis-dev setting (after the davis-dev DAG run)
+    .venv/bin/python bench/variant_runs.py --configfile workflow/configs/davis-dev.yaml \\
+        --variant STAN --runs '{"train": {"seed": 1}}' '{"train": {"steps": 2400}}' --crf
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import REPO, machine, markdown_table, merged_config, write_report  # noqa: E402
+
+SCORES = ["maxF", "MAE", "S", "J_mean"]
+
+
+def run_name(overrides: dict) -> str:
+    parts = [f"{k}={v}" for section in overrides.values() for k, v in section.items()]
+    return ",".join(parts) or "as configured"
+
+
+def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> dict:
+    from stan.crf.stage import refine_video
+    from stan.data.manifest import load_manifest, videos
+    from stan.evaluate import score_method
+    from stan.train import cache_features, train_model
+
+    dataset = args.dataset
+    model = {
+        **config["model"],
+        "backbone_weights": config["model"].get("backbone_weights")
+        or str(REPO / "results/models/backbone/hed_vgg16.pt"),
+        "variant": args.variant,
+        **overrides.get("model", {}),
+    }
+    train = {**config["train"], "threads": threads, **overrides.get("train", {})}
+    manifest_csv = REPO / f"results/manifests/{dataset}.csv"
+    flow_root = REPO / f"results/flow/{dataset}/{config['flow']['method']}"
+    prior_root = REPO / f"results/priors/{dataset}"
+    features = None
+    out = work / run_name(overrides).replace("/", "_").replace(" ", "")
+    out.mkdir(parents=True, exist_ok=True)
+    result = {"run": run_name(overrides)}
+    if model["frozen_backbone"]:
+        features = REPO / f"results/features/{dataset}"
+        if list(train["input_size"]) != list(config["train"]["input_size"]):
+            features = work / "features_{}x{}".format(*train["input_size"])
+            start = time.perf_counter()
+            cache_features(manifest_csv, features, model, train["input_size"], threads=threads)
+            result["features_s"] = round(time.perf_counter() - start)
+    start = time.perf_counter()
+    train_model(
+        manifest_csv=manifest_csv,
+        out_checkpoint=out / "model.pt",
+        log_path=out / "steps.jsonl",
+        model_config=model,
+        train_config=train,
+        prior_root=prior_root,
+        flow_root=flow_root,
+        label_table=None,
+        feature_cache=features,
+    )
+    result["train_s"] = round(time.perf_counter() - start)
+
+    from stan.predict.stage import predict_dataset
+
+    manifest = load_manifest(manifest_csv)
+    tests = videos(manifest, "test")
+    predict_dataset(
+        manifest_csv=manifest_csv,
+        checkpoint=out / "model.pt",
+        out_root=out / "maps",
+        predict_config={**config["predict"], "threads": threads},
+        prior_root=prior_root,
+        flow_root=flow_root,
+        feature_cache=features,
+        videos=tests,
+    )
+    threshold = config["evaluate"]["binarize_threshold"]
+    score_method(
+        manifest,
+        out / "maps",
+        args.variant,
+        out / "s.csv",
+        out / "c.npz",
+        binarize_threshold=threshold,
+    )
+    result.update(pd.read_csv(out / "s.csv")[SCORES].mean().round(4).to_dict())
+    if args.crf:
+        jobs = [(manifest, v, out / "maps" / v, out / "crf" / v, config["crf"]) for v in tests]
+        with Pool(threads) as pool:
+            pool.starmap(refine_video, jobs)
+        name = f"{args.variant}+crf"
+        score_method(
+            manifest,
+            out / "crf",
+            name,
+            out / "sc.csv",
+            out / "cc.npz",
+            binarize_threshold=threshold,
+        )
+        crf_scores = pd.read_csv(out / "sc.csv")[SCORES].mean().round(4)
+        result.update({f"crf {k}": v for k, v in crf_scores.items()})
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--configfile", nargs="*", default=[])
+    parser.add_argument("--dataset", default="davis")
+    parser.add_argument("--variant", default="STAN")
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        default=["{}"],
+        help='one JSON object of {"model": {...}, "train": {...}} overrides per run',
+    )
+    parser.add_argument("--crf", action="store_true", help="also score the +crf maps")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--work", default="/tmp/stan-variant-runs")
+    parser.add_argument("--out", default=None, help="Markdown report path")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    config = merged_config(args.configfile)
+    rows, keys = [], ["run"]
+    for text in args.runs:
+        result = one_run(args, config, json.loads(text), Path(args.work), args.threads)
+        print(json.dumps(result), flush=True)
+        keys += [k for k in result if k not in keys]
+        rows.append(result)
+    lines = [
+        f"# {args.variant} on the {args.dataset} test split, retrained",
+        "",
+        f"Machine: {machine()}. Command: `{' '.join(sys.argv)}`.",
+        "",
+        markdown_table(keys, [[r.get(k, "-") for k in keys] for r in rows]),
+    ]
+    write_report(args.out, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
