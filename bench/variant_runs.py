@@ -54,7 +54,9 @@ def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> di
     flow_root = REPO / f"results/flow/{dataset}/{config['flow']['method']}"
     prior_root = REPO / f"results/priors/{dataset}"
     features = None
-    out = work / run_name(overrides).replace("/", "_").replace(" ", "")
+    out = (
+        work / args.dataset / args.variant / run_name(overrides).replace("/", "_").replace(" ", "")
+    )
     out.mkdir(parents=True, exist_ok=True)
     result = {"run": run_name(overrides)}
     if model["frozen_backbone"]:
