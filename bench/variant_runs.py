@@ -42,27 +42,23 @@ def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> di
     from stan.train import cache_features, train_model
 
     dataset = args.dataset
-    model = {
-        **config["model"],
-        "backbone_weights": config["model"].get("backbone_weights")
-        or str(REPO / "results/models/backbone/hed_vgg16.pt"),
-        "variant": args.variant,
-        **overrides.get("model", {}),
-    }
+    model = {**config["model"], "variant": args.variant, **overrides.get("model", {})}
+    if not model.get("backbone_weights") and model["backbone_init"] == "hed":
+        # as the workflow's backbone_weights(): the HED weights converted by rule hed_weights
+        model["backbone_weights"] = str(REPO / "results/models/backbone/hed_vgg16.pt")
     train = {**config["train"], "threads": threads, **overrides.get("train", {})}
     manifest_csv = REPO / f"results/manifests/{dataset}.csv"
     flow_root = REPO / f"results/flow/{dataset}/{config['flow']['method']}"
     prior_root = REPO / f"results/priors/{dataset}"
     features = None
-    out = (
-        work / args.dataset / args.variant / run_name(overrides).replace("/", "_").replace(" ", "")
-    )
+    name = run_name(overrides)
+    out = work / dataset / args.variant / name.replace("/", "_").replace(" ", "")
     out.mkdir(parents=True, exist_ok=True)
-    result = {"run": run_name(overrides)}
+    result = {"run": name}
     if model["frozen_backbone"]:
         features = REPO / f"results/features/{dataset}"
         if list(train["input_size"]) != list(config["train"]["input_size"]):
-            features = work / "features_{}x{}".format(*train["input_size"])
+            features = work / dataset / "features_{}x{}".format(*train["input_size"])
             start = time.perf_counter()
             cache_features(manifest_csv, features, model, train["input_size"], threads=threads)
             result["features_s"] = round(time.perf_counter() - start)
