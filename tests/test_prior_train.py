@@ -117,6 +117,20 @@ def test_sparse_label_setting_hides_dropped_ground_truth(tiny_set, tmp_path):
     ]
 
 
+def test_sparse_setting_without_kept_ground_truth_names_the_key(tiny_set, tmp_path):
+    from stan.data.manifest import load_manifest
+
+    manifest = load_manifest(tiny_set / "m.csv")
+    manifest.loc[manifest["frame"] == manifest.groupby("video")["frame"].transform("min"), "gt"] = (
+        ""
+    )
+    write_manifest(manifest, tmp_path / "m.csv")
+    with pytest.raises(InputError, match="coarse.sparse_gt_every=4 keeps only frames 0, 4, 8"):
+        train_motion_prior(
+            tmp_path / "m.csv", tiny_set / "flow", tmp_path / "p.pt", tmp_path / "h", TINY, 4
+        )
+
+
 def test_patch_training_samples_superpixels_uniformly():
     target = np.linspace(0, 1, 50, dtype=np.float32)
     item = TrainFrame("v/0", SimpleNamespace(n=50), target)

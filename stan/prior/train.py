@@ -164,12 +164,18 @@ def train_motion_prior(
             "sparse labels (every %d-th frame): %d of %d annotated training frames used",
             sparse_gt_every,
             len(rows),
-            int((train_rows["gt"] != "").sum()),
+            int(kept_ground_truth(train_rows).sum()),
         )
     if rows.empty:
+        sparse = (
+            f"; coarse.sparse_gt_every={sparse_gt_every} keeps only frames 0, {sparse_gt_every}, "
+            f"{2 * sparse_gt_every}, ... of each video: set it to 0 for sparsely annotated data"
+            if sparse_gt_every > 1
+            else ""
+        )
         raise InputError(
             f"{manifest_csv}: no training frame has ground truth; the motion prior needs "
-            "annotated frames in the train split (check data.<dataset>.test_split)"
+            f"annotated frames in the train split (check data.<dataset>.test_split){sparse}"
         )
     train_videos, val_videos = split_videos(
         sorted(rows["video"].unique()), cfg.val_fraction, cfg.seed
