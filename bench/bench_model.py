@@ -11,7 +11,8 @@ Each (setting, variant, phase) runs in its own subprocess so that its peak resid
 ``--repeats`` runs after one warm-up. Weights are random (speed does not depend on them).
 
     .venv/bin/python bench/bench_model.py --settings cpu --repeats 5
-    .venv/bin/python bench/bench_model.py --settings paper --variants OS STAN --repeats 1
+    .venv/bin/python bench/bench_model.py --settings paper --repeats 3 \\
+        --out bench/results/bench_model_paper.md
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, markdown_table, write_report  # noqa: E402
 
 VARIANTS = ["OS", "ST", "STC", "STL", "STLC", "STAN"]
 SETTINGS = {
@@ -129,6 +134,7 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default=None, help="Markdown report path")
     parser.add_argument(
         "--one", nargs=3, metavar=("SETTING", "VARIANT", "PHASE"), help=argparse.SUPPRESS
     )
@@ -140,6 +146,7 @@ def main() -> None:
         f"# {platform.processor() or platform.machine()}, python {platform.python_version()}, {args.threads} threads",
         flush=True,
     )
+    results = []
     for setting in args.settings:
         for variant in args.variants:
             for phase in args.phases:
@@ -157,6 +164,29 @@ def main() -> None:
                 ]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 print(out.strip().splitlines()[-1], flush=True)
+                results.append(json.loads(out.strip().splitlines()[-1]))
+    rows = {}
+    for r in results:
+        row = rows.setdefault(
+            (r["setting"], r["variant"]), [r["setting"], r["variant"], r["device"]]
+        )
+        row += [f"{r['median']:.3f}", str(r["peak_mb"])]
+    header = ["setting", "variant", "device"]
+    for phase in args.phases:
+        unit = "s/step" if phase == "train" else "s/frame"
+        header += [f"{phase} {unit}", f"{phase} peak MB"]
+    import torch
+
+    torch.set_num_threads(args.threads)  # so that machine() names the threads the runs used
+    lines = [
+        "# STAN variants: training and inference speed",
+        "",
+        f"Machine: {machine()}. Command: `{' '.join(sys.argv)}`. Medians of {args.repeats} "
+        "runs after one warm-up; peak MB is the resident set on CPU, allocated memory on CUDA.",
+        "",
+        markdown_table(header, list(rows.values())),
+    ]
+    write_report(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Retrain one STAN variant with other seeds or settings and score it on the held-out split.
+"""Retrain STAN variants with other seeds or settings and score them on the held-out split.
 
 Reads what a DAG run of the same configuration left under ``results/`` (manifest, motion priors,
 flow, and with ``model.frozen_backbone`` the feature cache), so it measures how much a table row
@@ -11,6 +11,15 @@ differs from the cached features caches its own features under ``--work`` first.
     # seed spread of STAN at the davis-dev setting (after the davis-dev DAG run)
     .venv/bin/python bench/variant_runs.py --configfile workflow/configs/davis-dev.yaml \\
         --variant STAN --runs '{"train": {"seed": 1}}' '{"train": {"steps": 2400}}' --crf
+
+    # rank the variants over seeds; --table adds the DAG's own row (the configured seed) to
+    # the mean +- std summary
+    .venv/bin/python bench/variant_runs.py --configfile workflow/configs/davis-dev.yaml \\
+        --variant ST STC STL STLC STAN --runs '{"train": {"seed": 1}}' '{"train": {"seed": 2}}' \\
+        --table results/tables/davis.csv
+
+Runs go seed by seed over all variants, and the report is rewritten after each run, so a cut
+session keeps every finished run.
 """
 
 from __future__ import annotations
@@ -35,14 +44,14 @@ def run_name(overrides: dict) -> str:
     return ",".join(parts) or "as configured"
 
 
-def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> dict:
+def one_run(args, variant: str, config: dict, overrides: dict, work: Path, threads: int) -> dict:
     from stan.crf.stage import refine_video
     from stan.data.manifest import load_manifest, videos
     from stan.evaluate import score_method
     from stan.train import cache_features, train_model
 
     dataset = args.dataset
-    model = {**config["model"], "variant": args.variant, **overrides.get("model", {})}
+    model = {**config["model"], "variant": variant, **overrides.get("model", {})}
     if not model.get("backbone_weights") and model["backbone_init"] == "hed":
         # as the workflow's backbone_weights(): the HED weights converted by rule hed_weights
         model["backbone_weights"] = str(REPO / "results/models/backbone/hed_vgg16.pt")
@@ -52,9 +61,9 @@ def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> di
     prior_root = REPO / f"results/priors/{dataset}"
     features = None
     name = run_name(overrides)
-    out = work / dataset / args.variant / name.replace("/", "_").replace(" ", "")
+    out = work / dataset / variant / name.replace("/", "_").replace(" ", "")
     out.mkdir(parents=True, exist_ok=True)
-    result = {"run": name}
+    result = {"variant": variant, "run": name}
     if model["frozen_backbone"]:
         features = REPO / f"results/features/{dataset}"
         if list(train["input_size"]) != list(config["train"]["input_size"]):
@@ -94,7 +103,7 @@ def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> di
     score_method(
         manifest,
         out / "maps",
-        args.variant,
+        variant,
         out / "s.csv",
         out / "c.npz",
         binarize_threshold=threshold,
@@ -104,7 +113,7 @@ def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> di
         jobs = [(manifest, v, out / "maps" / v, out / "crf" / v, config["crf"]) for v in tests]
         with Pool(threads) as pool:
             pool.starmap(refine_video, jobs)
-        name = f"{args.variant}+crf"
+        name = f"{variant}+crf"
         score_method(
             manifest,
             out / "crf",
@@ -118,13 +127,41 @@ def one_run(args, config: dict, overrides: dict, work: Path, threads: int) -> di
     return result
 
 
+def table_rows(path: Path, variants: list[str]) -> list[dict]:
+    """The DAG's own rows (the configured seed) for ``variants`` from a results table."""
+    table = pd.read_csv(path)
+    table = table[table["method"].isin(variants)]
+    return [
+        {"variant": row["method"], "run": f"as configured ({path.name})"}
+        | {k: round(float(row[k]), 4) for k in SCORES}
+        for _, row in table.iterrows()
+    ]
+
+
+def summary(rows: list[dict], variants: list[str]) -> str:
+    """Mean +- sample std of each score per variant over its runs."""
+    frame = pd.DataFrame(rows)
+    lines = []
+    for variant in variants:
+        part = frame[frame["variant"] == variant]
+        if part.empty:
+            continue
+        cells = [variant, str(len(part))]
+        for k in SCORES:
+            values = part[k].astype(float)
+            spread = values.std() if len(values) > 1 else float("nan")
+            cells.append(f"{values.mean():.4f} +- {spread:.4f}")
+        lines.append(cells)
+    return markdown_table(["variant", "runs", *SCORES], lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--configfile", nargs="*", default=[])
     parser.add_argument("--dataset", default="davis")
-    parser.add_argument("--variant", default="STAN")
+    parser.add_argument("--variant", nargs="+", default=["STAN"])
     parser.add_argument(
         "--runs",
         nargs="+",
@@ -132,6 +169,12 @@ def main() -> None:
         help='one JSON object of {"model": {...}, "train": {...}} overrides per run',
     )
     parser.add_argument("--crf", action="store_true", help="also score the +crf maps")
+    parser.add_argument(
+        "--table",
+        default=None,
+        help="results table (e.g. results/tables/davis.csv) whose rows of these variants join "
+        "the summary as the configured run",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", default="/tmp/stan-variant-runs")
     parser.add_argument("--out", default=None, help="Markdown report path")
@@ -140,20 +183,28 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     config = merged_config(args.configfile)
-    rows, keys = [], ["run"]
+    if args.table and not Path(args.table).is_file():
+        sys.exit(f"--table {args.table}: no such file (run the DAG first or drop --table)")
+    known = table_rows(Path(args.table), args.variant) if args.table else []
+    rows, keys = [], ["variant", "run"]
     for text in args.runs:
-        result = one_run(args, config, json.loads(text), Path(args.work), args.threads)
-        print(json.dumps(result), flush=True)
-        keys += [k for k in result if k not in keys]
-        rows.append(result)
-    lines = [
-        f"# {args.variant} on the {args.dataset} test split, retrained",
-        "",
-        f"Machine: {machine()}. Command: `{' '.join(sys.argv)}`.",
-        "",
-        markdown_table(keys, [[r.get(k, "-") for k in keys] for r in rows]),
-    ]
-    write_report(args.out, "\n".join(lines))
+        for variant in args.variant:
+            result = one_run(args, variant, config, json.loads(text), Path(args.work), args.threads)
+            print(json.dumps(result), flush=True)
+            keys += [k for k in result if k not in keys]
+            rows.append(result)
+            lines = [
+                f"# {', '.join(args.variant)} on the {args.dataset} test split, retrained",
+                "",
+                f"Machine: {machine()}. Command: `{' '.join(sys.argv)}`.",
+                "",
+                markdown_table(keys, [[r.get(k, "-") for k in keys] for r in known + rows]),
+                "",
+                "Mean +- sample standard deviation over the runs above:",
+                "",
+                summary(known + rows, args.variant),
+            ]
+            write_report(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":
