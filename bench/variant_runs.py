@@ -18,7 +18,8 @@ differs from the cached features caches its own features under ``--work`` first.
         --variant ST STC STL STLC STAN --runs '{"train": {"seed": 1}}' '{"train": {"seed": 2}}' \\
         --table results/tables/davis.csv
 
-Runs go seed by seed over all variants, and the report is rewritten after each run, so a cut
+With ``--reuse`` a run whose model under ``--work`` was trained with the same settings is only
+predicted and scored again (e.g. to add ``--crf``). Runs go seed by seed over all variants, and the report is rewritten after each run, so a cut
 session keeps every finished run.
 """
 
@@ -42,6 +43,22 @@ SCORES = ["maxF", "MAE", "S", "J_mean"]
 def run_name(overrides: dict) -> str:
     parts = [f"{k}={v}" for section in overrides.values() for k, v in section.items()]
     return ",".join(parts) or "as configured"
+
+
+def finished_training(checkpoint: Path, model: dict, train: dict) -> float | None:
+    """Training seconds of ``checkpoint`` if it was trained with exactly these settings, else None."""
+    from stan.model.config import ModelConfig
+    from stan.train.checkpoint import load_checkpoint
+    from stan.train.config import TrainConfig
+
+    if not checkpoint.is_file():
+        return None
+    ckpt = load_checkpoint(checkpoint)
+    same = (
+        ckpt["model_config"] == ModelConfig.from_dict(model).to_dict()
+        and ckpt.get("train_config") == TrainConfig.from_dict(train).to_dict()
+    )
+    return float(ckpt["metrics"]["seconds_this_run"]) if same else None
 
 
 def one_run(args, variant: str, config: dict, overrides: dict, work: Path, threads: int) -> dict:
@@ -71,19 +88,23 @@ def one_run(args, variant: str, config: dict, overrides: dict, work: Path, threa
             start = time.perf_counter()
             cache_features(manifest_csv, features, model, train["input_size"], threads=threads)
             result["features_s"] = round(time.perf_counter() - start)
-    start = time.perf_counter()
-    train_model(
-        manifest_csv=manifest_csv,
-        out_checkpoint=out / "model.pt",
-        log_path=out / "steps.jsonl",
-        model_config=model,
-        train_config=train,
-        prior_root=prior_root,
-        flow_root=flow_root,
-        label_table=None,
-        feature_cache=features,
-    )
-    result["train_s"] = round(time.perf_counter() - start)
+    trained = finished_training(out / "model.pt", model, train) if args.reuse else None
+    if trained is not None:
+        result["train_s"] = round(trained)  # the reused run's own training time
+    else:
+        start = time.perf_counter()
+        train_model(
+            manifest_csv=manifest_csv,
+            out_checkpoint=out / "model.pt",
+            log_path=out / "steps.jsonl",
+            model_config=model,
+            train_config=train,
+            prior_root=prior_root,
+            flow_root=flow_root,
+            label_table=None,
+            feature_cache=features,
+        )
+        result["train_s"] = round(time.perf_counter() - start)
 
     from stan.predict.stage import predict_dataset
 
@@ -174,6 +195,11 @@ def main() -> None:
         default=None,
         help="results table (e.g. results/tables/davis.csv) whose rows of these variants join "
         "the summary as the configured run",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="skip training where --work already holds a model trained with the same settings",
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--work", default="/tmp/stan-variant-runs")
