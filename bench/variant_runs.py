@@ -149,31 +149,40 @@ def one_run(args, variant: str, config: dict, overrides: dict, work: Path, threa
 
 
 def table_rows(path: Path, variants: list[str]) -> list[dict]:
-    """The DAG's own rows (the configured seed) for ``variants`` from a results table."""
-    table = pd.read_csv(path)
-    table = table[table["method"].isin(variants)]
-    return [
-        {"variant": row["method"], "run": f"as configured ({path.name})"}
-        | {k: round(float(row[k]), 4) for k in SCORES}
-        for _, row in table.iterrows()
-    ]
+    """The DAG's own rows (the configured seed) for ``variants`` from a results table, with the
+    ``<variant>+crf`` row's scores as the crf columns where the table has one."""
+    table = pd.read_csv(path).set_index("method")
+    rows = []
+    for variant in variants:
+        if variant not in table.index:
+            continue
+        row = {"variant": variant, "run": f"as configured ({path.name})"}
+        row |= {k: round(float(table.at[variant, k]), 4) for k in SCORES}
+        if f"{variant}+crf" in table.index:
+            row |= {f"crf {k}": round(float(table.at[f"{variant}+crf", k]), 4) for k in SCORES}
+        rows.append(row)
+    return rows
 
 
 def summary(rows: list[dict], variants: list[str]) -> str:
-    """Mean +- sample std of each score per variant over its runs."""
+    """Mean +- sample std of each score (and +crf score, where measured) per variant over its runs."""
     frame = pd.DataFrame(rows)
+    scores = SCORES + [f"crf {k}" for k in SCORES if f"crf {k}" in frame]
     lines = []
     for variant in variants:
         part = frame[frame["variant"] == variant]
         if part.empty:
             continue
         cells = [variant, str(len(part))]
-        for k in SCORES:
-            values = part[k].astype(float)
+        for k in scores:
+            values = part[k].dropna().astype(float)
             spread = values.std() if len(values) > 1 else float("nan")
-            cells.append(f"{values.mean():.4f} +- {spread:.4f}")
+            cell = f"{values.mean():.4f} +- {spread:.4f}" if len(values) else "-"
+            if 0 < len(values) < len(part):
+                cell += f" ({len(values)} runs)"  # e.g. +crf, absent from the DAG table's row
+            cells.append(cell)
         lines.append(cells)
-    return markdown_table(["variant", "runs", *SCORES], lines)
+    return markdown_table(["variant", "runs", *scores], lines)
 
 
 def main() -> None:
