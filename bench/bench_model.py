@@ -163,8 +163,9 @@ def main() -> None:
                     str(args.threads),
                 ]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-                print(out.strip().splitlines()[-1], flush=True)
-                results.append(json.loads(out.strip().splitlines()[-1]))
+                last = out.strip().splitlines()[-1]
+                print(last, flush=True)
+                results.append(json.loads(last))
     rows = {}
     for r in results:
         row = rows.setdefault(

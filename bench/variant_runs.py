@@ -19,8 +19,8 @@ differs from the cached features caches its own features under ``--work`` first.
         --table results/tables/davis.csv
 
 With ``--reuse`` a run whose model under ``--work`` was trained with the same settings is only
-predicted and scored again (e.g. to add ``--crf``). Runs go seed by seed over all variants, and the report is rewritten after each run, so a cut
-session keeps every finished run.
+predicted and scored again (e.g. to add ``--crf``). Runs go seed by seed over all variants, and
+the report is rewritten after each run, so a cut session keeps every finished run.
 """
 
 from __future__ import annotations
@@ -48,16 +48,14 @@ def run_name(overrides: dict) -> str:
 def finished_training(checkpoint: Path, model: dict, train: dict) -> float | None:
     """Training seconds of ``checkpoint`` if it was trained with exactly these settings, else None."""
     from stan.model.config import ModelConfig
-    from stan.train.checkpoint import load_checkpoint
+    from stan.train.checkpoint import load_checkpoint, trained_with
     from stan.train.config import TrainConfig
 
     if not checkpoint.is_file():
         return None
     ckpt = load_checkpoint(checkpoint)
-    same = (
-        ckpt["model_config"] == ModelConfig.from_dict(model).to_dict()
-        and ckpt.get("train_config") == TrainConfig.from_dict(train).to_dict()
-    )
+    model_config = ModelConfig.from_dict(model).to_dict()
+    same = trained_with(ckpt, model_config, TrainConfig.from_dict(train).to_dict())
     return float(ckpt["metrics"]["seconds_this_run"]) if same else None
 
 
@@ -222,6 +220,8 @@ def main() -> None:
         sys.exit(f"--table {args.table}: no such file (run the DAG first or drop --table)")
     known = table_rows(Path(args.table), args.variant) if args.table else []
     rows, keys = [], ["variant", "run"]
+    for row in known:  # the table's crf columns show even when no run here adds --crf
+        keys += [k for k in row if k not in keys]
     for text in args.runs:
         for variant in args.variant:
             result = one_run(args, variant, config, json.loads(text), Path(args.work), args.threads)

@@ -30,3 +30,8 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     if missing:
         raise InputError(f"{path}: not a STAN checkpoint (missing {missing})")
     return ckpt
+
+
+def trained_with(ckpt: dict, model_config: dict, train_config: dict) -> bool:
+    """Whether ``ckpt`` was written by a run with exactly these (resolved, ``to_dict``) settings."""
+    return ckpt["model_config"] == model_config and ckpt.get("train_config") == train_config

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from stan.data.manifest import load_manifest
 from stan.io import InputError
 from stan.model.config import ModelConfig, build_model
-from stan.train.checkpoint import load_checkpoint, save_checkpoint
+from stan.train.checkpoint import load_checkpoint, save_checkpoint, trained_with
 from stan.train.config import TrainConfig
 from stan.train.dataset import WindowDataset
 from stan.train.determinism import resolve_device, seed_everything
@@ -106,10 +106,7 @@ def train_model(
     resume_path = last_checkpoint_path(out_checkpoint)
     if cfg.resume and resume_path.is_file():
         ckpt = load_checkpoint(resume_path)
-        if (
-            ckpt["model_config"] == model_cfg.to_dict()
-            and ckpt.get("train_config") == cfg.to_dict()
-        ):
+        if trained_with(ckpt, model_cfg.to_dict(), cfg.to_dict()):
             model.load_state_dict(ckpt["model"])
             optimizer.load_state_dict(ckpt["optimizer"])
             start = int(ckpt["step"])
