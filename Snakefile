@@ -48,10 +48,4 @@ localrules:
 
 rule all:
     input:
-        expand("results/tables/{dataset}.csv", dataset=config["datasets"]),
-        expand("results/plots/{dataset}_pr.png", dataset=config["datasets"]),
-        expand("results/plots/{dataset}_qualitative.png", dataset=config["datasets"]),
-        expand("results/plots/{dataset}_ablation.png", dataset=config["datasets"]),
-        expand("results/tables/{dataset}_vs_paper.md", dataset=config["datasets"]),
-        "results/tables/runtime.csv",
-        report_movies,
+        all_outputs,

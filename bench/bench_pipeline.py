@@ -2,7 +2,7 @@
 
 Usage: python bench/bench_pipeline.py [--frames 8] [--threads 2] [--out bench/out/pipeline.md]
        [--prior-checkpoint results/models/prior/davis.pt] [--stan-checkpoint <STAN .pt>]
-       [--configfile workflow/configs/davis-cpu.yaml] [--crf-scales 1 0.5]
+       [--configfile workflow/configs/davis-dev.yaml] [--crf-scales 1 0.5]
 
 The CPU configuration, each stage through the function its pipeline stage calls per frame:
 
@@ -17,7 +17,7 @@ The CPU configuration, each stage through the function its pipeline stage calls 
    ``--crf-scales`` value (1 = full resolution as in the literature, 0.5 = the faster setting).
 
 The configuration is config.yaml with ``--configfile`` files merged over it, as Snakemake does
-(default: workflow/configs/davis-cpu.yaml, the CPU configuration for DAVIS); the ``prior``
+(default: none, i.e. config.yaml, the CPU configuration for DAVIS); the ``prior``
 section is used as well.
 
 Without checkpoints the prior and STAN networks have random weights: their run time is the same
@@ -39,7 +39,6 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    REPO,
     davis_frames,
     machine,
     markdown_table,
@@ -121,9 +120,7 @@ def main() -> None:
     parser.add_argument("--prior-checkpoint", default="")
     parser.add_argument("--stan-checkpoint", default="")
     parser.add_argument("--crf-scales", type=float, nargs="+", default=[1.0, 0.5])
-    parser.add_argument(
-        "--configfile", nargs="*", default=[str(REPO / "workflow" / "configs" / "davis-cpu.yaml")]
-    )
+    parser.add_argument("--configfile", nargs="*", default=[])
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     import torch

@@ -62,7 +62,7 @@ def test_manifest_round_trip_and_validation(tmp_path, tiny_synthetic):
 def test_davis_errors(tmp_path, tiny_synthetic):
     with pytest.raises(InputError, match="data.davis.root"):
         index_davis(tmp_path / "nowhere")
-    with pytest.raises(InputError, match="unknown split name 'dev'"):
+    with pytest.raises(InputError, match="no official split 'dev'.*data.davis.test_split"):
         index_davis(tiny_synthetic, "dev")
     with pytest.raises(InputError, match="not in the dataset"):
         index_davis(tiny_synthetic, ["no-such-video"])

@@ -54,7 +54,16 @@ def index_davis(root: str | Path, test_split: str | list[str] = "val") -> pd.Dat
             "folder that holds JPEGImages/480p and Annotations/480p"
         )
     all_videos = sorted(p.name for p in image_root.iterdir() if p.is_dir())
-    test_videos = resolve_split(all_videos, test_split, official_splits(root), str(root))
+    official = official_splits(root)
+    if isinstance(test_split, str) and test_split not in official:
+        raise InputError(
+            f"{root}: no official split {test_split!r} in this DAVIS copy (ImageSets/480p/"
+            f"{test_split}.txt or db_info.yml; found: {sorted(official) or 'none'}). A complete "
+            "DAVIS-2016 copy has train and val; for a copy of the training sequences only, hold "
+            "some out with a list of names (config key data.davis.test_split, e.g. "
+            "workflow/configs/davis-dev.yaml) or point data.davis.root at a complete copy"
+        )
+    test_videos = resolve_split(all_videos, test_split, official, str(root))
     rows = []
     for video in all_videos:
         frames = sorted((image_root / video).glob("*.jpg"))

@@ -55,8 +55,13 @@ def dataset_scores(scores: pd.DataFrame, method: str) -> dict[str, float]:
     return row
 
 
-def make_table(score_csvs: dict[str, Path], out_csv: Path) -> pd.DataFrame:
+def make_table(
+    score_csvs: dict[str, Path], out_csv: Path, trained_on: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Write the benchmark table of several methods (rows in the order of ``score_csvs``).
+
+    ``trained_on`` names, per method, the training set its model learnt from (a ``trained_on``
+    column; '-' for training-free methods and methods not in the mapping).
 
     Every column is the mean over videos of the per-video value, which is itself the mean over
     the video's frames; so maxF here is the mean of per-video maxima, not the maximum of the
@@ -70,6 +75,8 @@ def make_table(score_csvs: dict[str, Path], out_csv: Path) -> pd.DataFrame:
         dataset_scores(read_scores(path, method), method) for method, path in score_csvs.items()
     ]
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+    if trained_on is not None:
+        table.insert(1, "trained_on", [trained_on.get(m, "-") for m in score_csvs])
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False)
     log.info("wrote %s (%d methods)", out_csv, len(table))

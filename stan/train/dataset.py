@@ -165,3 +165,33 @@ class WindowDataset(Dataset):
                 / 255.0
             )
         return item
+
+
+class MixedWindows(Dataset):
+    """Windows from several training sets at once (config key ``train.datasets``, the paper's
+    DAVIS + FBMS + SegTrackV2 training set of section 4.1).
+
+    Item ``j`` picks one part with probability proportional to its number of window targets
+    (so every labelled frame of the union is equally likely, as in one merged dataset), drawn
+    from its own stream ``[seed, j, 1]``, then returns that part's item ``j``: items still depend
+    only on (seed, j), so resuming and DataLoader workers behave as with one dataset.
+    """
+
+    def __init__(self, parts: dict[str, WindowDataset], seed: int):
+        if not parts:
+            raise InputError("train.datasets: no training set given")
+        self.names = list(parts)
+        self.parts = list(parts.values())
+        self.seed = seed
+        self.targets = [(name, *t) for name, part in parts.items() for t in part.targets]
+        counts = np.array([len(part.targets) for part in self.parts], dtype=float)
+        self.weights = counts / counts.sum()
+        self.length = self.parts[0].length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, index, 1])
+        part = int(rng.choice(len(self.parts), p=self.weights))
+        return self.parts[part][index]

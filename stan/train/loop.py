@@ -24,7 +24,7 @@ from stan.io import InputError
 from stan.model.config import ModelConfig, build_model
 from stan.train.checkpoint import load_checkpoint, save_checkpoint, trained_with
 from stan.train.config import TrainConfig
-from stan.train.dataset import WindowDataset
+from stan.train.dataset import MixedWindows, WindowDataset
 from stan.train.determinism import resolve_device, seed_everything
 from stan.train.features import FeatureCache, trunk_fingerprint
 
@@ -65,6 +65,7 @@ def train_model(
     flow_root: str | Path | None = None,
     label_table: str | Path | None = None,
     feature_cache: str | Path | None = None,
+    sources: list[dict] | None = None,
 ) -> dict:
     """Train STAN (or an ablation variant) and write the checkpoint; returns its metrics.
 
@@ -72,32 +73,59 @@ def train_model(
     ``flow_root`` the ``<video>.npz`` flow caches (temporal_input 'flow'), ``label_table`` an
     optional label-source CSV (else the manifest's gt), ``feature_cache`` the directory written
     by :func:`stan.train.features.cache_features` (required with model.frozen_backbone).
+
+    ``sources`` trains one model on several datasets at once: a list of dicts with the keys
+    ``name``, ``manifest`` and optionally ``prior_root``, ``flow_root``, ``label_table``,
+    ``feature_cache`` (as above, one dataset each); ``manifest_csv`` and the single-dataset
+    arguments are then unused.
     """
     model_cfg = ModelConfig.from_dict(model_config)
     cfg = TrainConfig.from_dict(train_config)
     seed_everything(cfg.seed, threads=cfg.threads)
     device = resolve_device(cfg.device)
-    manifest = load_manifest(manifest_csv)
+    if sources is None:
+        sources = [
+            {
+                "name": str(manifest_csv),
+                "manifest": manifest_csv,
+                "prior_root": prior_root,
+                "flow_root": flow_root,
+                "label_table": label_table,
+                "feature_cache": feature_cache,
+            }
+        ]
 
     model = build_model(model_cfg, seed=cfg.seed)
     fingerprint = trunk_fingerprint(model.spatial_trunk)
-    cache = None
-    if model_cfg.frozen_backbone:
-        if feature_cache is None:
-            raise InputError(
-                "model.frozen_backbone is true: pass the feature cache directory (feature-cache rule)"
+    caches, parts = [], {}
+    for source in sources:
+        cache = None
+        if model_cfg.frozen_backbone:
+            if not source.get("feature_cache"):
+                raise InputError(
+                    f"{source['name']}: model.frozen_backbone is true: pass the feature cache "
+                    "directory (feature_cache rule)"
+                )
+            cache = FeatureCache(
+                source["feature_cache"], fingerprint=fingerprint, input_size=cfg.input_size
             )
-        cache = FeatureCache(feature_cache, fingerprint=fingerprint, input_size=cfg.input_size)
-    dataset = WindowDataset(
-        manifest,
-        model_cfg,
-        cfg,
-        prior_root=prior_root,
-        flow_root=flow_root,
-        label_table=label_table,
-        cache=cache,
-        source=str(manifest_csv),
-    )
+            caches.append(cache)
+        parts[source["name"]] = WindowDataset(
+            load_manifest(source["manifest"]),
+            model_cfg,
+            cfg,
+            prior_root=source.get("prior_root") or None,
+            flow_root=source.get("flow_root") or None,
+            label_table=source.get("label_table") or None,
+            cache=cache,
+            source=str(source["manifest"]),
+        )
+    if len(parts) == 1:
+        dataset = next(iter(parts.values()))
+    else:
+        dataset = MixedWindows(parts, cfg.seed)
+        for name, part in parts.items():
+            log.info("training set %s: %d targets", name, len(part.targets))
     model.to(device).train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -141,6 +169,7 @@ def train_model(
                 "loss_mean_last50": float(sum(losses[-50:]) / max(len(losses[-50:]), 1)),
                 "recent_losses": losses[-50:],
                 "targets": len(dataset.targets),
+                "training_sets": list(parts),
                 "trainable_parameters": n_params,
             },
             "train_config": cfg.to_dict(),
@@ -187,7 +216,7 @@ def train_model(
     save_checkpoint(out_checkpoint, **final)
     if resume_path.is_file():
         resume_path.unlink()
-    if cache is not None:
+    for cache in caches:
         cache.close()
     log.info(
         "wrote %s (mean loss of the last 50 steps %.4f)",

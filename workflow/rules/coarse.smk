@@ -32,7 +32,7 @@ rule coarse_fusion_weights:
         mem_mb=4000,
         runtime=60,
     params:
-        coarse=config["coarse"],
+        coarse=coarse_settings,
     script:
         "../scripts/coarse_weights.py"
 
@@ -62,7 +62,7 @@ rule coarse_labels:
         mem_mb=2000,
         runtime=60,
     params:
-        coarse=config["coarse"],
+        coarse=coarse_settings,
     script:
         "../scripts/coarse_labels.py"
 

@@ -136,12 +136,28 @@ def prior_training_flows(wildcards):
     ]
 
 
-def sparse_gt_every():
-    """The sparse label setting (coarse.sparse_gt_every) when training uses coarse labels, else
-    0: the prior then trains on the same ground-truth frames as STAN."""
-    if config["training_labels"] == "coarse":
-        return config["coarse"]["sparse_gt_every"]
+def dataset_training_labels(dataset):
+    """gt or coarse: data.<dataset>.training_labels, else the top-level training_labels."""
+    return dataset_settings(dataset).get("training_labels", config["training_labels"])
+
+
+def sparse_gt_every(dataset):
+    """The sparse label setting (data.<dataset>.sparse_gt_every, else coarse.sparse_gt_every)
+    when the dataset trains on coarse labels, else 0: the prior then trains on the same
+    ground-truth frames as STAN."""
+    if dataset_training_labels(dataset) == "coarse":
+        default = config["coarse"]["sparse_gt_every"]
+        return dataset_settings(dataset).get("sparse_gt_every", default)
     return 0
+
+
+def prior_sparse_gt_every(wildcards):
+    return sparse_gt_every(wildcards.dataset)
+
+
+def coarse_settings(wildcards):
+    """The coarse section with the dataset's own sparse label setting."""
+    return {**config["coarse"], "sparse_gt_every": sparse_gt_every(wildcards.dataset)}
 
 
 def all_prior_maps(wildcards):
@@ -203,11 +219,113 @@ def coarse_video_tables(wildcards):
 
 def all_label_tables(wildcards):
     return [
-        f"results/coarse/{dataset}/label_sources.csv" for dataset in config["datasets"]
+        f"results/coarse/{dataset}/label_sources.csv"
+        for dataset in trained_datasets()
+        if dataset_training_labels(dataset) == "coarse"
     ]
 
 
 # --- train and predict stages ---
+
+
+# A model is trained on a training set: one dataset (its train split), or, with
+# train.datasets: [a, b, c], the union of their train splits, named "a+b+c" in results/models/.
+# A dataset's test videos are predicted by the models of its model source: itself, the
+# train.datasets set, or what data.<dataset>.model_from names (another dataset, or a model
+# bundle file, unpacked under results/models/bundle-<file stem>/).
+TRAINSET_SEPARATOR = "+"
+BUNDLE_PREFIX = "bundle-"
+
+
+def training_set():
+    """The name of the train.datasets training set, or None (each dataset trains its own)."""
+    names = config["train"]["datasets"]
+    return TRAINSET_SEPARATOR.join(names) if names else None
+
+
+def model_from(dataset):
+    return dataset_settings(dataset).get("model_from", "")
+
+
+def is_bundle(source):
+    return source.endswith(".pt")
+
+
+def bundle_name(path):
+    return BUNDLE_PREFIX + os.path.splitext(os.path.basename(path))[0]
+
+
+def bundle_file(wildcards):
+    """The bundle file that data.<dataset>.model_from names for results/models/<name>/."""
+    for dataset in config["data"]:
+        source = model_from(dataset)
+        if (
+            is_bundle(source)
+            and bundle_name(source) == f"{BUNDLE_PREFIX}{wildcards.name}"
+        ):
+            return source
+    raise ValueError(
+        f"no data.<dataset>.model_from names a bundle called {wildcards.name}.pt"
+    )
+
+
+def model_source(dataset, seen=()):
+    """The training set (or unpacked bundle) whose STAN models predict this dataset."""
+    source = model_from(dataset)
+    if not source:
+        return training_set() or dataset
+    if is_bundle(source):
+        return bundle_name(source)
+    if source in seen or source == dataset:
+        raise ValueError(
+            f"data.{dataset}.model_from: {source!r} leads back to {dataset!r}"
+        )
+    dataset_settings(source)
+    return model_source(source, (*seen, dataset))
+
+
+def prior_source(dataset):
+    """The dataset (or unpacked bundle) whose motion-prior model makes this dataset's priors:
+    the dataset itself, or its data.<dataset>.model_from source."""
+    source = model_from(dataset)
+    if not source:
+        return dataset
+    if is_bundle(source):
+        return bundle_name(source)
+    return prior_source(source)
+
+
+def prior_checkpoint(dataset):
+    source = prior_source(dataset)
+    if source.startswith(BUNDLE_PREFIX):
+        return f"results/models/{source}/prior.pt"
+    return f"results/models/prior/{source}.pt"
+
+
+def prior_checkpoint_input(wildcards):
+    return prior_checkpoint(wildcards.dataset)
+
+
+def trainset_members(trainset):
+    """The datasets a training set is made of (each must have a data section)."""
+    if trainset.startswith(BUNDLE_PREFIX):
+        raise ValueError(
+            f"results/models/{trainset}/ comes from a model bundle, it is not trained here"
+        )
+    members = trainset.split(TRAINSET_SEPARATOR)
+    for member in members:
+        dataset_settings(member)
+    return members
+
+
+def trained_datasets():
+    """Datasets whose train splits some model of this run trains on."""
+    names = []
+    for dataset in config["datasets"]:
+        source = model_source(dataset)
+        if not source.startswith(BUNDLE_PREFIX):
+            names += [m for m in trainset_members(source) if m not in names]
+    return names
 
 
 def uses_temporal_stream(variant):
@@ -260,35 +378,59 @@ def feature_cache_inputs(wildcards):
     return inputs
 
 
-def label_table(wildcards):
-    """The label-source table when training uses coarse labels, else '' (ground truth only)."""
-    if config["training_labels"] == "coarse":
-        return f"results/coarse/{wildcards.dataset}/label_sources.csv"
+def label_table(dataset):
+    """The label-source table when the dataset trains on coarse labels, else '' (gt only)."""
+    if dataset_training_labels(dataset) == "coarse":
+        return f"results/coarse/{dataset}/label_sources.csv"
     return ""
 
 
 def train_inputs(wildcards):
-    videos = dataset_videos(wildcards.dataset, "train")
     inputs = {
-        "manifest": f"results/manifests/{wildcards.dataset}.csv",
-        "motion": motion_inputs(wildcards.dataset, wildcards.variant, videos),
+        "manifests": [],
+        "motion": [],
+        "labels": [],
+        "features": [],
         "code": stan_sources("model", "train"),
     }
-    if label_table(wildcards):
-        inputs["labels"] = label_table(wildcards)
-    if config["model"]["frozen_backbone"]:
-        inputs["features"] = [
-            f"results/features/{wildcards.dataset}/{v}.h5" for v in videos
-        ]
-    elif backbone_weights():
+    for dataset in trainset_members(wildcards.trainset):
+        videos = dataset_videos(dataset, "train")
+        inputs["manifests"].append(f"results/manifests/{dataset}.csv")
+        inputs["motion"] += motion_inputs(dataset, wildcards.variant, videos)
+        if label_table(dataset):
+            inputs["labels"].append(label_table(dataset))
+        if config["model"]["frozen_backbone"]:
+            inputs["features"] += [f"results/features/{dataset}/{v}.h5" for v in videos]
+    if not config["model"]["frozen_backbone"] and backbone_weights():
         inputs["backbone"] = backbone_weights()
     return inputs
+
+
+def train_settings(wildcards):
+    """The train section for stan.train (train.datasets is the workflow's, it names the output)."""
+    return {k: v for k, v in config["train"].items() if k != "datasets"}
+
+
+def train_sources(wildcards):
+    """One dict per dataset of the training set: where stan.train finds its inputs."""
+    frozen = config["model"]["frozen_backbone"]
+    return [
+        {
+            "name": dataset,
+            "manifest": f"results/manifests/{dataset}.csv",
+            "prior_root": f"results/priors/{dataset}",
+            "flow_root": f"results/flow/{dataset}/{config['flow']['method']}",
+            "label_table": label_table(dataset),
+            "feature_cache": f"results/features/{dataset}" if frozen else "",
+        }
+        for dataset in trainset_members(wildcards.trainset)
+    ]
 
 
 def predict_inputs(wildcards):
     inputs = {
         "manifest": f"results/manifests/{wildcards.dataset}.csv",
-        "checkpoint": f"results/models/{wildcards.dataset}/{wildcards.variant}.pt",
+        "checkpoint": f"results/models/{model_source(wildcards.dataset)}/{wildcards.variant}.pt",
         "motion": motion_inputs(
             wildcards.dataset, wildcards.variant, [wildcards.video]
         ),
@@ -309,6 +451,20 @@ def predict_feature_root(wildcards):
     )
 
 
+def methods_trained_on(wildcards):
+    """Method -> the training set its model learnt from (the table's trained_on column)."""
+    from stan.model.config import VARIANTS
+
+    trained = {}
+    for method in config["evaluate"]["methods"]:
+        base = method.removesuffix(CRF_SUFFIX)
+        if base in VARIANTS:
+            trained[method] = model_source(wildcards.dataset)
+        elif base == PRIOR_METHOD:
+            trained[method] = prior_source(wildcards.dataset)
+    return trained
+
+
 def evaluated_variants():
     """STAN variants named in evaluate.methods (alone or with the CRF suffix)."""
     from stan.model.config import VARIANTS
@@ -318,9 +474,14 @@ def evaluated_variants():
 
 
 def all_checkpoints(wildcards):
+    for dataset in config["train"]["datasets"]:
+        manifest_table(
+            dataset
+        )  # known up front: training jobs read every member's manifest
+    sources = sorted({model_source(dataset) for dataset in config["datasets"]})
     return [
-        f"results/models/{dataset}/{variant}.pt"
-        for dataset in config["datasets"]
+        f"results/models/{source}/{variant}.pt"
+        for source in sources
         for variant in evaluated_variants()
     ]
 

@@ -83,3 +83,36 @@ def report_movies(wildcards):
 
 def compare_adapter(wildcards):
     return dataset_adapter(wildcards.dataset)
+
+
+def dataset_scored(dataset):
+    """Whether the dataset's test videos have ground truth (else: maps and movies, no scores)."""
+    df = manifest_table(dataset)
+    return bool((df.loc[df["split"] == "test", "gt"] != "").any())
+
+
+def all_outputs(wildcards):
+    """The targets of the all rule: tables, plots and figures of every scored dataset; for datasets
+    without ground truth (e.g. a folder of videos with model_from), the maps of every method
+    and the movies."""
+    for dataset in config["train"]["datasets"]:
+        manifest_table(
+            dataset
+        )  # known up front: training jobs read every member's manifest
+    outputs = ["results/tables/runtime.csv", *report_movies(wildcards)]
+    for dataset in config["datasets"]:
+        if dataset_scored(dataset):
+            outputs += [
+                f"results/tables/{dataset}.csv",
+                f"results/plots/{dataset}_pr.png",
+                f"results/plots/{dataset}_qualitative.png",
+                f"results/plots/{dataset}_ablation.png",
+                f"results/tables/{dataset}_vs_paper.md",
+            ]
+        else:
+            outputs += [
+                f"{saliency_root(dataset, method)}/{video}"
+                for method in config["evaluate"]["methods"]
+                for video in dataset_videos(dataset, "test")
+            ]
+    return outputs

@@ -57,6 +57,7 @@ rule table:
         runtime=30,
     params:
         methods=config["evaluate"]["methods"],
+        trained_on=methods_trained_on,
     script:
         "../scripts/table.py"
 

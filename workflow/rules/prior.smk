@@ -23,7 +23,7 @@ rule train_motion_prior:
     params:
         flow_root=flow_root,
         prior=config["prior"],
-        sparse_gt_every=sparse_gt_every(),
+        sparse_gt_every=prior_sparse_gt_every,
     script:
         "../scripts/prior_train.py"
 
@@ -32,7 +32,7 @@ rule motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",
         flow=flow_path,
-        ckpt="results/models/prior/{dataset}.pt",
+        ckpt=prior_checkpoint_input,
         code=stan_sources("prior"),
     output:
         directory("results/priors/{dataset}/{video}"),

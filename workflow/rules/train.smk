@@ -61,12 +61,14 @@ rule train_model:
     input:
         unpack(train_inputs),
     output:
-        checkpoint="results/models/{dataset}/{variant}.pt",
-        steps="results/models/{dataset}/{variant}.jsonl",
+        checkpoint="results/models/{trainset}/{variant}.pt",
+        steps="results/models/{trainset}/{variant}.jsonl",
     log:
-        "results/logs/train/{dataset}/{variant}.log",
+        "results/logs/train/{trainset}/{variant}.log",
     benchmark:
-        "results/benchmarks/train/{dataset}/{variant}.tsv"
+        "results/benchmarks/train/{trainset}/{variant}.tsv"
+    wildcard_constraints:
+        trainset=f"(?!{BUNDLE_PREFIX})[^/]+",
     conda:
         "../../envs/stan.yaml"
     threads: 2
@@ -76,11 +78,8 @@ rule train_model:
         gpu=gpu_request,
     params:
         model=model_settings,
-        train=config["train"],
-        prior_root="results/priors/{dataset}",
-        flow_root=flow_root,
-        feature_root="results/features/{dataset}",
-        label_table=label_table,
+        train=train_settings,
+        sources=train_sources,
     script:
         "../scripts/train_model.py"
 

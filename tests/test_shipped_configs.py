@@ -1,0 +1,168 @@
+"""Every shipped config, merged over config.yaml the way Snakemake merges `--configfile`s, builds
+a DAG on small stand-in datasets, and the settings that matter reach the jobs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from test_data_adapters import make_fbms, make_segtrack
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = REPO / "workflow" / "configs"
+# Overlays meant to go on top of another one.
+BASES = {
+    "tiny-baseline.yaml": ["tiny.yaml"],
+    "davis-192.yaml": ["davis-dev.yaml"],
+    "davis-sparse.yaml": ["davis-dev.yaml"],
+}
+DEV_TEST = [
+    "bear",
+    "bus",
+    "drift-turn",
+    "hockey",
+    "mallard-fly",
+    "paragliding",
+    "soccerball",
+    "tennis",
+]
+DAVIS_TRAIN = [*DEV_TEST, "camel", "car-shadow", "dog-agility", "train"]
+DAVIS_VAL = ["blackswan", "cows", "dog"]
+
+
+def make_davis(root: Path) -> None:
+    """A DAVIS-2016 layout with a few 3-frame videos and the official split files."""
+    rng = np.random.default_rng(0)
+    for video in DAVIS_TRAIN + DAVIS_VAL:
+        for i in range(3):
+            frame = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)
+            mask = np.zeros((24, 32), np.uint8)
+            mask[5:15, 8 + i : 20 + i] = 255
+            for sub, name, image in (("JPEGImages", "jpg", frame), ("Annotations", "png", mask)):
+                path = root / sub / "480p" / video / f"{i:05d}.{name}"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                assert cv2.imwrite(str(path), image)
+    sets = root / "ImageSets" / "480p"
+    sets.mkdir(parents=True)
+    for split, videos in (("train", DAVIS_TRAIN), ("val", DAVIS_VAL)):
+        lines = [
+            f"/JPEGImages/480p/{v}/{i:05d}.jpg /Annotations/480p/{v}/{i:05d}.png"
+            for v in videos
+            for i in range(3)
+        ]
+        (sets / f"{split}.txt").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def stand_ins(tmp_path_factory) -> Path:
+    """A folder holding work/ (the working directory) with data/DAVIS, data/FBMS,
+    data/SegTrackV2 and data/checkpoints stand-ins, and shared/data/DAVIS beside it (where
+    davis-dev.yaml looks, ../shared/data/DAVIS). Configs share it: each run's data stage
+    rewrites the manifests its settings change."""
+    top = tmp_path_factory.mktemp("stand-ins")
+    make_davis(top / "shared" / "data" / "DAVIS")
+    data = top / "work" / "data"
+    data.mkdir(parents=True)
+    (data / "DAVIS").symlink_to(top / "shared" / "data" / "DAVIS")
+    make_fbms(data / "FBMS")
+    make_segtrack(data / "SegTrackV2")
+    checkpoints = data / "checkpoints"
+    checkpoints.mkdir()
+    for name in ("FlowNet2_checkpoint.pth.tar", "alexnet-owt-7be5be79.pth", "vgg16-397923af.pth"):
+        (checkpoints / name).write_bytes(b"stand-in")  # a dry run only checks that they exist
+    return top
+
+
+def dag_jobs(workdir: Path, configs: list[str], *targets: str) -> list[dict]:
+    cmd = [sys.executable, str(REPO / "tests" / "dag_jobs.py"), str(workdir)]
+    cmd += [str(CONFIGS / c) for c in configs]
+    for target in targets:
+        cmd += ["--target", target]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=workdir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return [json.loads(line[4:]) for line in result.stdout.splitlines() if line.startswith("JOB ")]
+
+
+def jobs_of(jobs: list[dict], rule: str) -> list[dict]:
+    return [j for j in jobs if j["rule"] == rule]
+
+
+SHIPPED = sorted(p.name for p in CONFIGS.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def dag_of(stand_ins):
+    """The jobs of `rule all` under one shipped config (on its base overlays), computed once."""
+    cache: dict[str, list[dict]] = {}
+
+    def jobs(name: str) -> list[dict]:
+        if name not in cache:
+            configs = [] if name == "config.yaml" else [*BASES.get(name, []), name]
+            cache[name] = dag_jobs(stand_ins / "work", configs)
+        return cache[name]
+
+    return jobs
+
+
+@pytest.mark.parametrize("name", ["config.yaml", *SHIPPED])
+def test_every_shipped_config_builds_its_dag(dag_of, name):
+    rules = {j["rule"] for j in dag_of(name)}
+    assert {"all", "table"} <= rules, sorted(rules)
+
+
+def test_default_config_is_the_davis_cpu_setting(dag_of):
+    jobs = dag_of("config.yaml")
+    train = jobs_of(jobs, "train_model")
+    assert {j["wildcards"]["variant"] for j in train} == {"OS", "ST", "STC", "STL", "STLC", "STAN"}
+    for job in train:
+        assert job["wildcards"]["trainset"] == "davis"
+        assert job["params"]["train"]["input_size"] == [128, 224]
+        assert job["params"]["train"]["steps"] == 1200
+        assert [s["label_table"] for s in job["params"]["sources"]] == [""]  # all ground truth
+    assert not jobs_of(jobs, "coarse_labels")
+    (prior,) = jobs_of(jobs, "train_motion_prior")
+    assert prior["params"]["sparse_gt_every"] == 0
+    assert prior["params"]["prior"]["n_segments"] == 300
+    predicted = {j["wildcards"]["video"] for j in jobs_of(jobs, "predict")}
+    assert predicted == set(DAVIS_VAL)
+
+
+def test_paper_recipe_reaches_the_jobs(dag_of):
+    jobs = dag_of("paper.yaml")
+    train = jobs_of(jobs, "train_model")
+    assert train and {j["wildcards"]["trainset"] for j in train} == {"davis+fbms+segtrackv2"}
+    for job in train:
+        params = job["params"]
+        assert params["train"]["input_size"] == [512, 512]
+        assert params["model"]["frozen_backbone"] is False
+        assert params["model"]["backbone_init"] == "torchvision"
+        labels = {s["name"]: s["label_table"] for s in params["sources"]}
+        assert labels == {
+            "davis": "",
+            "fbms": "results/coarse/fbms/label_sources.csv",
+            "segtrackv2": "",
+        }
+    # no sparse labels on DAVIS: every annotated frame of every dataset trains the prior
+    priors = {j["wildcards"]["dataset"]: j for j in jobs_of(jobs, "train_motion_prior")}
+    assert set(priors) == {"davis", "fbms", "segtrackv2"}
+    assert all(j["params"]["sparse_gt_every"] == 0 for j in priors.values())
+    coarse = jobs_of(jobs, "coarse_labels")
+    assert coarse and {j["wildcards"]["dataset"] for j in coarse} == {"fbms"}
+    assert all(j["params"]["coarse"]["threshold"] == "otsu" for j in coarse)
+    assert {j["params"]["flow"]["method"] for j in jobs_of(jobs, "video_flow")} == {"flownet2"}
+    # tested on DAVIS val and the FBMS test set, with the one model
+    tables = {j["wildcards"]["dataset"] for j in jobs_of(jobs, "table")}
+    assert tables == {"davis", "fbms"}
+    for job in jobs_of(jobs, "table"):
+        assert job["params"]["trained_on"]["STAN"] == "davis+fbms+segtrackv2"
+
+
+def test_demo_overlay_is_the_small_synthetic_run(dag_of):
+    jobs = dag_of("demo.yaml")
+    assert {j["wildcards"]["trainset"] for j in jobs_of(jobs, "train_model")} == {"synthetic"}
+    assert jobs_of(jobs, "coarse_labels")  # the demo runs every stage
