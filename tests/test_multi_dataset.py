@@ -1,0 +1,87 @@
+"""One model trained on several datasets at once (train.datasets), through the DAG: the tiny
+synthetic set, a short copy of two DAVIS sequences and of SegTrackV2's bmx (the team's data,
+skipped when absent), each with its own label source."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+from conftest import DAVIS_ROOT, SEGTRACK_ROOT
+
+REPO = Path(__file__).resolve().parents[1]
+FRAMES = 8
+
+
+def short_davis(root: Path, videos: list[str]) -> None:
+    for video in videos:
+        for sub, ext in (("JPEGImages", "jpg"), ("Annotations", "png")):
+            src = sorted((DAVIS_ROOT / sub / "480p" / video).glob(f"*.{ext}"))[:FRAMES]
+            dst = root / sub / "480p" / video
+            dst.mkdir(parents=True)
+            for path in src:
+                shutil.copy(path, dst / path.name)
+
+
+def short_segtrack(root: Path) -> None:
+    """The first FRAMES frames of bmx and their masks (object subfolders kept)."""
+    frames = sorted((SEGTRACK_ROOT / "JPEGImages" / "bmx").iterdir())[:FRAMES]
+    stems = {p.stem for p in frames}
+    for src in frames + sorted((SEGTRACK_ROOT / "GroundTruth" / "bmx").rglob("*.png")):
+        if src.stem in stems:
+            dst = root / src.relative_to(SEGTRACK_ROOT)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst)
+
+
+@pytest.mark.slow
+@pytest.mark.davis
+def test_one_model_on_synthetic_davis_and_segtrackv2(tmp_path):
+    if not (DAVIS_ROOT / "JPEGImages").is_dir() or not (SEGTRACK_ROOT / "JPEGImages").is_dir():
+        pytest.skip(f"needs {DAVIS_ROOT} and {SEGTRACK_ROOT} (set STAN_SHARED_DATA)")
+    short_davis(tmp_path / "DAVIS", ["bear", "rhino"])
+    short_segtrack(tmp_path / "SegTrackV2")
+    overlay = {
+        "datasets": ["synthetic", "davis"],
+        "data": {
+            "davis": {"root": str(tmp_path / "DAVIS"), "test_split": ["bear"]},
+            "segtrackv2": {"root": str(tmp_path / "SegTrackV2"), "test_split": "none"},
+        },
+        "train": {"datasets": ["synthetic", "davis", "segtrackv2"]},
+        "evaluate": {"methods": ["flow-magnitude", "ST"]},
+        "report": {"ablation_methods": ["ST"]},
+    }
+    (tmp_path / "multi.yaml").write_text(yaml.safe_dump(overlay))
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    targets = ["results/tables/synthetic.csv", "results/tables/davis.csv"]
+    cmd = [snakemake, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
+    cmd += ["--cores", "2", *targets, "--configfile", str(REPO / "workflow/configs/tiny.yaml")]
+    cmd += [str(tmp_path / "multi.yaml")]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+    name = "synthetic+davis+segtrackv2"
+    ckpt = torch.load(tmp_path / f"results/models/{name}/ST.pt", weights_only=True)
+    assert ckpt["metrics"]["training_sets"] == ["synthetic", "davis", "segtrackv2"]
+    # one model, no per-dataset ones; each member dataset has its own prior and label source
+    assert sorted(p.name for p in (tmp_path / "results/models").iterdir()) == [
+        "backbone",
+        "prior",
+        name,
+    ]
+    assert sorted(p.name for p in (tmp_path / "results/models/prior").glob("*.pt")) == [
+        "davis.pt",
+        "segtrackv2.pt",
+        "synthetic.pt",
+    ]
+    assert (tmp_path / "results/coarse/synthetic/label_sources.csv").is_file()  # tiny: coarse
+    for dataset in ("synthetic", "davis"):
+        table = pd.read_csv(tmp_path / f"results/tables/{dataset}.csv").set_index("method")
+        assert table.loc["ST", "trained_on"] == name
+        assert table.loc["flow-magnitude", "trained_on"] == "-"
