@@ -22,6 +22,7 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/common_report.smk"
+include: "workflow/rules/common_download.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/baseline.smk"
@@ -32,6 +33,7 @@ include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/crf.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/download.smk"
 
 
 # Cheap bookkeeping rules run on the submitting machine, not as cluster jobs.

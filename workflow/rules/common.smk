@@ -63,6 +63,7 @@ def manifest_inputs(wildcards):
     inputs = {"code": stan_sources("data")}
     if dataset_adapter(wildcards.dataset) == "synthetic":
         inputs["root"] = "results/datasets/synthetic"
+    inputs.update(dataset_root_input(wildcards.dataset))  # common_download.smk
     return inputs
 
 

@@ -4,6 +4,7 @@
 rule video_flow:
     input:
         manifest="results/manifests/{dataset}.csv",
+        checkpoint=flownet2_checkpoint_input,
         code=stan_sources("flow"),
     output:
         npz="results/flow/{dataset}/{method}/{video}.npz",

@@ -6,6 +6,7 @@ rule train_motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",
         flows=prior_training_flows,
+        weights=prior_weights_input,
         code=stan_sources("prior"),
     output:
         ckpt="results/models/prior/{dataset}.pt",
