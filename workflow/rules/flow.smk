@@ -17,7 +17,8 @@ rule video_flow:
     threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=4000,
-        runtime=30,
+        runtime=flow_runtime,
+        gpu=flow_gpus,
     params:
         flow=config["flow"],
     script:

@@ -20,7 +20,8 @@ rule train_motion_prior:
     threads: 2
     resources:
         mem_mb=8000,
-        runtime=120,
+        runtime=prior_train_runtime,
+        gpu=prior_gpus,
     params:
         flow_root=flow_root,
         prior=config["prior"],
@@ -46,7 +47,8 @@ rule motion_prior:
     threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=4000,
-        runtime=30,
+        runtime=prior_maps_runtime,
+        gpu=prior_gpus,
     params:
         prior=config["prior"],
     script:
