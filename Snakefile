@@ -1,8 +1,13 @@
 # STAN: video salient object detection with spatiotemporal attention networks.
 # One rule file per stage under workflow/rules/; `snakemake --cores 2` runs the synthetic demo.
+import os
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
+
+# envs/stan.yaml installs this checkout into the rules' conda environment (`--sdm conda`).
+os.environ.update(STAN_REPO=workflow.basedir)
 
 
 # The repository's config.yaml is the base; `--configfile` files are merged over it.
