@@ -1,8 +1,13 @@
 # STAN: video salient object detection with spatiotemporal attention networks.
 # One rule file per stage under workflow/rules/; `snakemake --cores 2` runs the synthetic demo.
+import os
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
+
+# envs/stan.yaml installs this checkout into the rules' conda environment (`--sdm conda`).
+os.environ.update(STAN_REPO=workflow.basedir)
 
 
 # The repository's config.yaml is the base; `--configfile` files are merged over it.
@@ -22,6 +27,7 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/common_report.smk"
+include: "workflow/rules/common_download.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/baseline.smk"
@@ -32,6 +38,7 @@ include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/crf.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/download.smk"
 
 
 # Cheap bookkeeping rules run on the submitting machine, not as cluster jobs.

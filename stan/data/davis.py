@@ -51,7 +51,9 @@ def index_davis(root: str | Path, test_split: str | list[str] = "val") -> pd.Dat
     if not image_root.is_dir():
         raise InputError(
             f"{image_root}: DAVIS frames not found; set data.davis.root in config.yaml to the "
-            "folder that holds JPEGImages/480p and Annotations/480p"
+            "folder that holds JPEGImages/480p and Annotations/480p, or (with internet) to a "
+            f"folder that does not exist yet: rule download_davis then fetches DAVIS-2016 into "
+            "it (URLs under download.davis)"
         )
     all_videos = sorted(p.name for p in image_root.iterdir() if p.is_dir())
     official = official_splits(root)

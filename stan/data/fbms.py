@@ -103,7 +103,8 @@ def _find_videos(root: Path) -> dict[str, Path]:
     if not root.is_dir():
         raise InputError(
             f"{root}: FBMS root not found; set {ROOT_KEY} in config.yaml to the folder that "
-            "holds Trainingset/ and Testset/"
+            "holds Trainingset/ and Testset/; with internet, rule download_fbms fetches FBMS-59 "
+            "into it (URLs under download.fbms)"
         )
     videos: dict[str, Path] = {}
     for set_dir in SET_DIRS:

@@ -54,7 +54,9 @@ def index_segtrackv2(
     if not image_root.is_dir():
         raise InputError(
             f"{image_root}: SegTrackV2 frames not found; set {ROOT_KEY} in config.yaml to the "
-            "folder that holds JPEGImages/ and GroundTruth/"
+            "folder that holds JPEGImages/ and GroundTruth/, or (with internet) to a folder that "
+            "does not exist yet: rule download_segtrackv2 then fetches SegTrackV2 into it (URLs "
+            "under download.segtrackv2)"
         )
     names = sorted(p.name for p in image_root.iterdir() if p.is_dir())
     if not names:

@@ -1,5 +1,7 @@
 # Helper functions shared by all stages: dataset settings, video lists, code dependencies.
+import functools
 import glob
+import math
 import os
 
 import pandas as pd
@@ -63,6 +65,7 @@ def manifest_inputs(wildcards):
     inputs = {"code": stan_sources("data")}
     if dataset_adapter(wildcards.dataset) == "synthetic":
         inputs["root"] = "results/datasets/synthetic"
+    inputs.update(dataset_root_input(wildcards.dataset))  # common_download.smk
     return inputs
 
 
@@ -493,3 +496,140 @@ def all_predictions(wildcards):
         for variant in evaluated_variants()
         for video in dataset_videos(dataset, "test")
     ]
+
+
+# --- resources: GPUs and wall time (minutes) of the rules that can use a GPU ---
+#
+# A job asks for one GPU unless its device setting is "cpu" ("auto" uses CUDA when present).
+# Its `runtime` is an upper bound from the frames of its video (per-video jobs) or the training
+# steps, and these costs, in core-seconds on a CPU and seconds on a GPU, each with its source:
+# - One VGG16 trunk forward at 512x512: 10.4 on CPU (DESIGN.md: 5.2 s on 2 threads), 0.05 on a
+#   GPU (paper Table 4: 0.102 s per frame for STAN's two streams on a TITAN X); other input
+#   sizes scale by their pixel count. Forward plus backward: three trunk passes.
+# - STAN's heads on cached features (frozen backbone), forward and backward, per window frame:
+#   1/16 of a trunk (the DAVIS development run: 668 s for 1200 steps of 4 windows of 4 frames at
+#   128x224 on 2 threads, README).
+# - Flow per frame: DIS 0.2 (README Benchmarks: 0.04-0.13 s); FlowNet2 70 on CPU
+#   (bench_flownet2.py: 34.6 s on 2 threads), 0.74 on a GPU (paper Table 4).
+# - Motion prior maps per frame: 1.5 on CPU (SLIC 0.35 s on 2 threads plus AlexNet at a quarter
+#   of the frame), 0.82 on a GPU (paper Table 4). Its training prepares each annotated frame once
+#   (SLIC, 1.0) and then passes over it every epoch (0.2 on CPU, 0.02 on a GPU).
+# The estimate is doubled and 10 minutes are added for start-up and I/O. bench/bench_gpu.py
+# measures the GPU costs on a given card; a site whose jobs take longer overrides a rule with
+# `set-resources: {<rule>: {runtime: ...}}` in its profile.
+
+TRUNK_SECONDS_512 = (10.4, 0.05)
+HEADS_PER_TRUNK = 1 / 16
+FLOW_SECONDS = {"dis": (0.2, 0.2), "farneback": (0.5, 0.5), "tvl1": (2.0, 2.0)}
+FLOWNET2_SECONDS = (70.0, 0.74)
+PRIOR_MAP_SECONDS = (1.5, 0.82)
+PRIOR_PREPARE_SECONDS = 1.0
+PRIOR_EPOCH_SECONDS = (0.2, 0.02)
+RUNTIME_SAFETY = 2.0
+RUNTIME_BASE_MINUTES = 10
+
+
+def device_gpus(device):
+    """GPUs a job with this device setting asks for: none when pinned to the CPU."""
+    return 0 if device == "cpu" else 1
+
+
+def flow_gpus(wildcards):
+    """FlowNet2 runs on a GPU; the OpenCV methods never do."""
+    if not wildcards.method.startswith("flownet2"):
+        return 0
+    return device_gpus(config["flow"]["device"])
+
+
+def prior_gpus(wildcards):
+    return device_gpus(config["prior"]["device"])
+
+
+def predict_gpus(wildcards):
+    return device_gpus(config["predict"]["device"])
+
+
+@functools.lru_cache
+def _frame_counts(path, mtime):
+    table = pd.read_csv(
+        path, usecols=["video", "split", "gt"], dtype=str, keep_default_na=False
+    )
+    train = (table["split"] == "train") & (table["gt"] != "")
+    return table["video"].value_counts().to_dict(), int(train.sum())
+
+
+def frame_counts(dataset):
+    """(frames per video, annotated training frames) from the dataset's manifest, or ({}, 0)
+    while the manifest does not exist yet."""
+    path = f"results/manifests/{dataset}.csv"
+    if not os.path.exists(path):
+        return {}, 0
+    return _frame_counts(path, os.path.getmtime(path))
+
+
+def video_frames(wildcards):
+    return frame_counts(wildcards.dataset)[0].get(wildcards.video, 0)
+
+
+def trunk_seconds(gpus, size):
+    """One VGG16 trunk forward at `size` (height, width) on the CPU (gpus=0) or a GPU."""
+    return TRUNK_SECONDS_512[1 if gpus else 0] * size[0] * size[1] / 512**2
+
+
+def minutes(seconds, threads):
+    """Runtime request for an estimated cost of `seconds` on `threads` cores (or a GPU)."""
+    return RUNTIME_BASE_MINUTES + math.ceil(RUNTIME_SAFETY * seconds / threads / 60)
+
+
+def flow_runtime(wildcards, threads):
+    gpus = flow_gpus(wildcards)
+    if wildcards.method.startswith("flownet2"):
+        cost = FLOWNET2_SECONDS[1 if gpus else 0]
+    else:
+        cost = FLOW_SECONDS.get(wildcards.method, FLOW_SECONDS["tvl1"])[0]
+    return minutes(video_frames(wildcards) * cost, 1 if gpus else threads)
+
+
+def prior_maps_runtime(wildcards, threads):
+    gpus = prior_gpus(wildcards)
+    cost = PRIOR_MAP_SECONDS[1 if gpus else 0]
+    return minutes(video_frames(wildcards) * cost, 1 if gpus else threads)
+
+
+def prior_train_runtime(wildcards, threads):
+    gpus = prior_gpus(wildcards)
+    prior = config["prior"]
+    frames = frame_counts(wildcards.dataset)[1] / prior["frame_step"]
+    cost = (
+        PRIOR_PREPARE_SECONDS + prior["epochs"] * PRIOR_EPOCH_SECONDS[1 if gpus else 0]
+    )
+    return minutes(frames * cost, threads)
+
+
+def feature_cache_runtime(wildcards, threads):
+    gpus = gpu_request(wildcards)
+    seconds = trunk_seconds(gpus, config["train"]["input_size"])
+    return minutes(video_frames(wildcards) * seconds, 1 if gpus else threads)
+
+
+def network_trunks(backward):
+    """Trunk passes per frame: both streams (three passes each with the backward pass), or the
+    heads alone on cached features (frozen backbone)."""
+    if config["model"]["frozen_backbone"]:
+        return HEADS_PER_TRUNK
+    return 2 * (3 if backward else 1)
+
+
+def predict_runtime(wildcards, threads):
+    gpus = predict_gpus(wildcards)
+    seconds = network_trunks(False) * trunk_seconds(gpus, config["train"]["input_size"])
+    return minutes(video_frames(wildcards) * seconds, 1 if gpus else threads)
+
+
+def train_runtime(wildcards, threads):
+    """train.steps x windows per step x frames per window, each costing network_trunks(True)."""
+    gpus = gpu_request(wildcards)
+    train = config["train"]
+    frames = train["steps"] * train["batch_size"] * config["model"]["window"]
+    seconds = frames * network_trunks(True) * trunk_seconds(gpus, train["input_size"])
+    return minutes(seconds, 1 if gpus else threads)

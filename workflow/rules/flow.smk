@@ -4,6 +4,7 @@
 rule video_flow:
     input:
         manifest="results/manifests/{dataset}.csv",
+        checkpoint=flownet2_checkpoint_input,
         code=stan_sources("flow"),
     output:
         npz="results/flow/{dataset}/{method}/{video}.npz",
@@ -16,7 +17,8 @@ rule video_flow:
     threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=4000,
-        runtime=30,
+        runtime=flow_runtime,
+        gpu=flow_gpus,
     params:
         flow=config["flow"],
     script:

@@ -15,8 +15,8 @@ rule predict:
     threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=6000,
-        runtime=60,
-        gpu=gpu_request,
+        runtime=predict_runtime,
+        gpu=predict_gpus,
     params:
         predict=config["predict"],
         prior_root="results/priors/{dataset}",

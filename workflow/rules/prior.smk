@@ -6,6 +6,7 @@ rule train_motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",
         flows=prior_training_flows,
+        weights=prior_weights_input,
         code=stan_sources("prior"),
     output:
         ckpt="results/models/prior/{dataset}.pt",
@@ -19,7 +20,8 @@ rule train_motion_prior:
     threads: 2
     resources:
         mem_mb=8000,
-        runtime=120,
+        runtime=prior_train_runtime,
+        gpu=prior_gpus,
     params:
         flow_root=flow_root,
         prior=config["prior"],
@@ -45,7 +47,8 @@ rule motion_prior:
     threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=4000,
-        runtime=30,
+        runtime=prior_maps_runtime,
+        gpu=prior_gpus,
     params:
         prior=config["prior"],
     script:

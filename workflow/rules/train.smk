@@ -47,7 +47,7 @@ rule feature_cache:
     threads: VIDEO_JOB_THREADS
     resources:
         mem_mb=6000,
-        runtime=60,
+        runtime=feature_cache_runtime,
         gpu=gpu_request,
     params:
         model=model_settings,
@@ -74,7 +74,7 @@ rule train_model:
     threads: 2
     resources:
         mem_mb=16000,
-        runtime=600,
+        runtime=train_runtime,
         gpu=gpu_request,
     params:
         model=model_settings,

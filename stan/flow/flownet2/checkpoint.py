@@ -46,6 +46,12 @@ def _hint(model_name: str) -> str:
     )
 
 
+def missing_checkpoint(path: str | os.PathLike, method: str) -> CheckpointError:
+    """The error for a checkpoint of flow.method ``method`` (e.g. ``flownet2``) absent at ``path``."""
+    model_name = next((m for m in MODELS if config_method(m) == method), "FlowNet2")
+    return CheckpointError(f"{path}: {model_name} checkpoint not found; {_hint(model_name)}")
+
+
 def _short(items: list[str]) -> str:
     shown = ", ".join(items[:_LIST_LIMIT])
     return shown + (f", ... ({len(items)} in all)" if len(items) > _LIST_LIMIT else "")

@@ -34,7 +34,8 @@ CHECKPOINT_FILES: dict[str, tuple[str, ...]] = {
 
 CHECKPOINT_SOURCE = (
     "the 'Converted Caffe Pre-trained Models' links of the NVIDIA flownet2-pytorch README "
-    "(https://github.com/NVIDIA/flownet2-pytorch#converted-caffe-pre-trained-models)"
+    "(https://github.com/NVIDIA/flownet2-pytorch#converted-caffe-pre-trained-models), which "
+    "point to Google Drive: fetch the file in a browser, the workflow cannot download it"
 )
 
 
