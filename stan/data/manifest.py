@@ -90,7 +90,14 @@ def resolve_split(all_videos: list[str], test_split, official: dict[str, list[st
                 f"{source}: unknown split name {test_split!r}; use one of {sorted(official)} "
                 "or a list of video names (config key data.<dataset>.test_split)"
             )
-        return set(official[test_split]) & set(all_videos)
+        missing = sorted(set(official[test_split]) - set(all_videos))
+        if missing:
+            raise InputError(
+                f"{source}: split {test_split!r} names videos that are not on disk: {missing}; "
+                "restore them, or set config key data.<dataset>.test_split to a list of the "
+                "videos you have"
+            )
+        return set(official[test_split])
     unknown = sorted(set(test_split) - set(all_videos))
     if unknown:
         raise InputError(

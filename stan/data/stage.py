@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
+from stan.data.check import check_frames
 from stan.data.manifest import write_manifest
 from stan.data.synthetic import SyntheticConfig, generate
 from stan.io import InputError
@@ -40,11 +42,40 @@ def index_dataset(adapter: str, settings: dict, cache_dir: str | Path):
     raise InputError(f"unknown dataset adapter {adapter!r} (config key data.<dataset>.adapter)")
 
 
+def source_files(adapter: str, settings: dict) -> list[str]:
+    """Every file the adapter reads from the dataset root, for the manifest rule's inputs.
+
+    Adding, removing or changing one of them reruns the manifest (and its check of every frame).
+    DAVIS reads only ``JPEGImages/480p``, ``Annotations/480p``, ``ImageSets/480p`` and
+    ``db_info.yml``; the other adapters read anything under their root. The synthetic set is
+    the workflow's own output (tracked as a folder), so it lists nothing here.
+    """
+    root = Path(settings.get("root", ""))
+    if adapter == "synthetic" or not root.is_dir():
+        return []
+    if adapter == "davis":
+        folders = [root / sub / "480p" for sub in ("JPEGImages", "Annotations", "ImageSets")]
+        files = [root / "db_info.yml"] if (root / "db_info.yml").is_file() else []
+    else:
+        folders, files = [root], []
+    for folder in folders:
+        for parent, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            files += [Path(parent) / n for n in sorted(names) if not n.startswith(".")]
+    return [str(f) for f in files]
+
+
 def build_manifest(
-    adapter: str, settings: dict, out_csv: str | Path, cache_dir: str | Path
+    adapter: str,
+    settings: dict,
+    out_csv: str | Path,
+    cache_dir: str | Path,
+    dataset: str = "<dataset>",
+    threads: int = 1,
 ) -> None:
-    """Index a dataset and write its manifest CSV."""
+    """Index a dataset, decode and check every frame and mask, and write its manifest CSV."""
     df = index_dataset(adapter, settings, cache_dir)
+    check_frames(df, f"data.{dataset}.root", threads=threads)
     write_manifest(df, out_csv)
     counts = df.groupby("split")["video"].nunique().to_dict()
     log.info("%s: %d frames, videos per split %s -> %s", adapter, len(df), counts, out_csv)

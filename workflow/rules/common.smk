@@ -1,5 +1,5 @@
 # Helper functions shared by all stages: dataset settings, video lists, code dependencies.
-import glob
+import functools
 import os
 
 import pandas as pd
@@ -28,10 +28,51 @@ def dataset_adapter(dataset):
     return dataset_settings(dataset).get("adapter", dataset)
 
 
-def manifest_table(dataset):
-    """The dataset's manifest, once the `manifest` checkpoint has produced it."""
-    path = checkpoints.manifest.get(dataset=dataset).output.csv
+@functools.lru_cache(maxsize=16)
+def read_manifest_csv(path, mtime_ns):
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def manifest_table(dataset):
+    """The dataset's manifest, once the `manifest` checkpoint has produced it (read once per
+    version of the file: the input functions below ask for it per job)."""
+    path = checkpoints.manifest.get(dataset=dataset).output.csv
+    return read_manifest_csv(path, os.stat(path).st_mtime_ns)
+
+
+# --- dataset files as inputs ---
+# Rules list the frames and masks they read (paths from the manifest) as inputs, so Snakemake's
+# own tracking applies to them: a file newer than a job's outputs reruns the job unless its
+# content equals what the job last saw (Snakemake keeps checksums of inputs up to 1 MB, as
+# frames and masks are); changing one frame reruns that video's jobs, and the dataset-level
+# jobs whose inputs include it, and nothing else. The manifest lists the files the adapter reads
+# (stan.data.stage.source_files), so it reruns, and checks every frame again, on any change.
+
+
+def dataset_files(dataset, videos, images=True, masks=True):
+    """Frame and/or mask paths of the given videos, from the manifest."""
+    df = manifest_table(dataset)
+    df = df[df["video"].isin(set(videos))]
+    files = list(df["image"]) if images else []
+    return files + ([gt for gt in df["gt"] if gt] if masks else [])
+
+
+def video_images(wildcards):
+    return dataset_files(wildcards.dataset, [wildcards.video], masks=False)
+
+
+def video_images_and_masks(wildcards):
+    return dataset_files(wildcards.dataset, [wildcards.video])
+
+
+def train_images_and_masks(wildcards):
+    videos = dataset_videos(wildcards.dataset, "train")
+    return dataset_files(wildcards.dataset, videos)
+
+
+def test_masks(wildcards):
+    videos = dataset_videos(wildcards.dataset, "test")
+    return dataset_files(wildcards.dataset, videos, images=False)
 
 
 def dataset_videos(dataset, split=None):
@@ -41,14 +82,14 @@ def dataset_videos(dataset, split=None):
     return sorted(df["video"].unique())
 
 
-def stan_sources(*packages):
-    """The Python files of the given stan sub-packages: editing them reruns the stage."""
-    root = workflow.basedir
-    files = []
-    for package in packages:
-        files += sorted(glob.glob(f"{root}/stan/{package}/**/*.py", recursive=True))
-        files += sorted(glob.glob(f"{root}/stan/{package}.py"))
-    return files
+def script_code(script):
+    """The stan/ files that workflow/scripts/<script> imports, directly or not: listed as a
+    rule's inputs, so editing a module reruns exactly the rules that use it (stan/codedeps.py
+    reads the imports with `ast`; nothing is listed by hand)."""
+    from stan.codedeps import import_closure
+
+    path = f"{workflow.basedir}/workflow/scripts/{script}"
+    return import_closure(path, workflow.basedir)
 
 
 def flow_root(wildcards):
@@ -60,8 +101,14 @@ def flow_path(wildcards):
 
 
 def manifest_inputs(wildcards):
-    inputs = {"code": stan_sources("data")}
-    if dataset_adapter(wildcards.dataset) == "synthetic":
+    from stan.data.stage import source_files
+
+    adapter = dataset_adapter(wildcards.dataset)
+    inputs = {
+        "code": script_code("manifest.py"),
+        "sources": source_files(adapter, dataset_settings(wildcards.dataset)),
+    }
+    if adapter == "synthetic":
         inputs["root"] = "results/datasets/synthetic"
     return inputs
 
@@ -253,7 +300,8 @@ def motion_inputs(dataset, variant, videos):
 def feature_cache_inputs(wildcards):
     inputs = {
         "manifest": f"results/manifests/{wildcards.dataset}.csv",
-        "code": stan_sources("model"),
+        "images": video_images(wildcards),
+        "code": script_code("feature_cache.py"),
     }
     if backbone_weights():
         inputs["backbone"] = backbone_weights()
@@ -272,7 +320,8 @@ def train_inputs(wildcards):
     inputs = {
         "manifest": f"results/manifests/{wildcards.dataset}.csv",
         "motion": motion_inputs(wildcards.dataset, wildcards.variant, videos),
-        "code": stan_sources("model", "train"),
+        "frames": train_images_and_masks(wildcards),
+        "code": script_code("train_model.py"),
     }
     if label_table(wildcards):
         inputs["labels"] = label_table(wildcards)
@@ -292,7 +341,8 @@ def predict_inputs(wildcards):
         "motion": motion_inputs(
             wildcards.dataset, wildcards.variant, [wildcards.video]
         ),
-        "code": stan_sources("model", "predict"),
+        "images": video_images(wildcards),
+        "code": script_code("predict.py"),
     }
     if config["model"]["frozen_backbone"]:
         inputs["features"] = (

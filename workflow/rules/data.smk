@@ -3,7 +3,7 @@
 
 rule synthetic_dataset:
     input:
-        code=stan_sources("data"),
+        code=script_code("synthetic_dataset.py"),
     output:
         directory("results/datasets/synthetic"),
     log:
@@ -28,6 +28,7 @@ checkpoint manifest:
         "results/logs/data/manifest_{dataset}.log",
     conda:
         "../../envs/stan.yaml"
+    threads: 2
     resources:
         mem_mb=2000,
         runtime=30,
