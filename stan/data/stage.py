@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from stan.data.check import check_frames
+from stan.data.check import check_lengths
 from stan.data.manifest import write_manifest
 from stan.data.synthetic import SyntheticConfig, generate
 from stan.io import InputError
@@ -43,26 +43,38 @@ def index_dataset(adapter: str, settings: dict, cache_dir: str | Path):
 
 
 def source_files(adapter: str, settings: dict) -> list[str]:
-    """Every file the adapter reads from the dataset root, for the manifest rule's inputs.
+    """What the adapter reads from the dataset root to index it, for the manifest's inputs.
 
-    Adding, removing or changing one of them reruns the manifest (and its check of every frame).
-    DAVIS reads only ``JPEGImages/480p``, ``Annotations/480p``, ``ImageSets/480p`` and
-    ``db_info.yml``; the other adapters read anything under their root. The synthetic set is
-    the workflow's own output (tracked as a folder), so it lists nothing here.
+    DAVIS: the frame and mask folders (a folder's time changes when a file is added, removed or
+    renamed in it), the split files and ``db_info.yml``; changing a frame in place does not
+    rerun the manifest (the video's ``check_video`` job and the rules reading the frame rerun).
+    The other adapters convert masks or decode videos while indexing, so every file under their
+    root counts. The synthetic set is the workflow's own output (tracked as a folder).
     """
     root = Path(settings.get("root", ""))
     if adapter == "synthetic" or not root.is_dir():
         return []
-    if adapter == "davis":
-        folders = [root / sub / "480p" for sub in ("JPEGImages", "Annotations", "ImageSets")]
-        files = [root / "db_info.yml"] if (root / "db_info.yml").is_file() else []
-    else:
-        folders, files = [root], []
-    for folder in folders:
-        for parent, dirs, names in os.walk(folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            files += [Path(parent) / n for n in sorted(names) if not n.startswith(".")]
-    return [str(f) for f in files]
+    if adapter != "davis":
+        return [str(f) for f in _walk(root, files=True)]
+    sources = [root / "db_info.yml"] if (root / "db_info.yml").is_file() else []
+    for sub in ("JPEGImages", "Annotations"):
+        if (root / sub / "480p").is_dir():
+            sources += _walk(root / sub / "480p", files=False)
+    if (root / "ImageSets" / "480p").is_dir():
+        sources += _walk(root / "ImageSets" / "480p", files=True)
+    return [str(f) for f in sources]
+
+
+def _walk(folder: Path, files: bool) -> list[Path]:
+    """The non-hidden files (or the folders, ``folder`` included) under ``folder``, sorted."""
+    found = [] if files else [folder]
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if files:
+            found += [Path(parent) / n for n in sorted(names) if not n.startswith(".")]
+        else:
+            found += [Path(parent) / d for d in dirs]
+    return found
 
 
 def build_manifest(
@@ -71,11 +83,10 @@ def build_manifest(
     out_csv: str | Path,
     cache_dir: str | Path,
     dataset: str = "<dataset>",
-    threads: int = 1,
 ) -> None:
-    """Index a dataset, decode and check every frame and mask, and write its manifest CSV."""
+    """Index a dataset and write its manifest CSV (the frames are checked per video later)."""
     df = index_dataset(adapter, settings, cache_dir)
-    check_frames(df, f"data.{dataset}.root", threads=threads)
+    check_lengths(df, f"data.{dataset}.root")
     write_manifest(df, out_csv)
     counts = df.groupby("split")["video"].nunique().to_dict()
     log.info("%s: %d frames, videos per split %s -> %s", adapter, len(df), counts, out_csv)

@@ -8,5 +8,4 @@ build_manifest(
     snakemake.output.csv,
     snakemake.params.cache_dir,
     dataset=snakemake.wildcards.dataset,
-    threads=snakemake.threads,
 )
