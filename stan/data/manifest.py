@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stan.io import InputError, atomic_path
+from stan.io import InputError, atomic_path, reading
 
 COLUMNS = ["video", "frame", "image", "gt", "split"]
 SPLITS = {"train", "test"}
@@ -46,7 +46,8 @@ def load_manifest(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: manifest not found; run `snakemake --cores 1 {path}`")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with reading(path, "manifest"):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
     return validate_manifest(df, str(path))
 
 

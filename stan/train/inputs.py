@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stan.io import InputError, read_gray, read_image, read_mask
+from stan.io import InputError, read_gray, read_image, read_mask, reading
 from stan.train.features import resize_rgb
 
 
@@ -126,7 +126,8 @@ def read_label_table(path: str | Path) -> dict[tuple[str, str], str]:
         raise InputError(
             f"{path}: label table not found; run the coarse stage or drop the label table input"
         )
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with reading(path, "label table"):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in ("video", "frame", "label_path", "source") if c not in table.columns]
     if missing:
         raise InputError(f"{path}: label table lacks columns {missing}")
