@@ -29,7 +29,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from stan.coarse.config import CoarseConfig
-from stan.coarse.erase import load_erase_file
+from stan.coarse.erase import check_erase_file
 from stan.coarse.fusion import (
     binarise,
     fit_threshold,
@@ -189,7 +189,9 @@ def label_video(
     sources = build_sources(list(cfg.sources), dataset)
     names = [s.name for s in sources]
     weights, threshold = read_fusion(weights_json, names)
-    erase = load_erase_file(erase_file, video) if erase_file else None
+    erase = None
+    if erase_file:
+        erase = check_erase_file(erase_file, video, list(rows["frame"]), rows["image"].iloc[0])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 

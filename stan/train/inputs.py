@@ -131,7 +131,15 @@ def read_label_table(path: str | Path) -> dict[tuple[str, str], str]:
     missing = [c for c in ("video", "frame", "label_path", "source") if c not in table.columns]
     if missing:
         raise InputError(f"{path}: label table lacks columns {missing}")
-    return {(r.video, r.frame): r.label_path for r in table.itertuples() if r.label_path}
+    labels = {(r.video, r.frame): r.label_path for r in table.itertuples() if r.label_path}
+    absent = [label for label in labels.values() if not Path(label).is_file()]
+    if absent:
+        raise InputError(
+            f"{path}: lists {len(absent)} label files that do not exist (e.g. {absent[0]}): the "
+            "table is stale (a coarse-label job failed or its labels were removed after it was "
+            f"written); delete it (`rm {path}`) and run snakemake again to rebuild the labels"
+        )
+    return labels
 
 
 def window_positions(target: int, frames_used: int, frame_step: int) -> list[int]:

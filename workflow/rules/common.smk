@@ -226,9 +226,18 @@ COARSE_VIDEO = r"(?!(review|tables|label_sources\.csv|fusion_weights\.json)$)[^/
 
 
 def coarse_erase_file(wildcards):
-    """The video's erase file if a person wrote one (adding or editing it reruns that video)."""
+    """The video's erase file if a person wrote one (adding or editing it reruns that video).
+    It is checked here, before any job runs: a region past the video's frames or outside the
+    frame is an error naming the file and line."""
+    from stan.coarse.erase import check_erase_file
+
     path = f"{config['coarse']['erase_dir']}/{wildcards.dataset}/{wildcards.video}.yaml"
-    return [path] if os.path.isfile(path) else []
+    if not os.path.isfile(path):
+        return []
+    rows = manifest_table(wildcards.dataset)
+    rows = rows[rows["video"] == wildcards.video]
+    check_erase_file(path, wildcards.video, list(rows["frame"]), rows["image"].iloc[0])
+    return [path]
 
 
 def coarse_folder_maps(dataset, videos):
