@@ -41,7 +41,7 @@ def load_flow(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: flow cache not found; run the flow stage (snakemake flow)")
-    with reading(path, "flow cache"), np.load(path, allow_pickle=False) as data:
+    with reading(path, "flow cache"), np.load(path) as data:
         flow = data["flow"].astype(np.float32) / float(data["scale"])
         n_frames = len(data["frames"])
     if flow.ndim != 4 or flow.shape[-1] != 2 or len(flow) != n_frames:
@@ -51,7 +51,7 @@ def load_flow(path: str | Path) -> np.ndarray:
 
 def load_frames(path: str | Path) -> list[str]:
     """Frame ids stored with a cached flow."""
-    with reading(path, "flow cache"), np.load(path, allow_pickle=False) as data:
+    with reading(path, "flow cache"), np.load(path) as data:
         return [str(f) for f in data["frames"]]
 
 
