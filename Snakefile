@@ -28,6 +28,7 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/common_report.smk"
 include: "workflow/rules/common_download.smk"
+include: "workflow/rules/checks.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/baseline.smk"

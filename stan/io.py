@@ -21,6 +21,34 @@ class InputError(ValueError):
     """Bad user input: a message that names the file and says how to fix it."""
 
 
+def damaged_error(path: str | os.PathLike, what: str, err: BaseException) -> InputError:
+    """The error for a cache, table or checkpoint that exists but cannot be read.
+
+    It names the file, says it is damaged and how to rebuild it. The reader's own message is
+    kept unless it advises unpickling (NumPy and PyTorch do so for a corrupt file), which is
+    never the fix for a file this pipeline wrote.
+    """
+    text = str(err).strip()
+    detail = type(err).__name__
+    if text and "pickle" not in text.lower():
+        detail += f": {text.splitlines()[0][:100]}"
+    return InputError(
+        f"{path}: damaged {what} ({detail}); delete it (`rm {path}`) and run snakemake "
+        "again: it rebuilds the file"
+    )
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike, what: str) -> Iterator[None]:
+    """Turn any failure to read ``path`` inside the block into :func:`damaged_error`."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as err:
+        raise damaged_error(path, what, err) from None
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read a colour frame as an RGB ``uint8`` array of shape (H, W, 3)."""
     path = Path(path)

@@ -66,6 +66,9 @@ class FrameSelector:
             return any(lo <= number <= hi for lo, hi in self.ranges)
         return False
 
+    def matches_any(self, frames: list[str]) -> bool:
+        return any(self.matches(f) for f in frames)
+
 
 @dataclass(frozen=True)
 class EraseRegion:
@@ -107,7 +110,7 @@ class EraseFile:
 
     def unmatched(self, frames: list[str]) -> list[EraseRegion]:
         """Regions that select none of ``frames`` (likely a typo in the frame spec)."""
-        return [r for r in self.regions if not any(r.frames.matches(f) for f in frames)]
+        return [r for r in self.regions if not r.frames.matches_any(frames)]
 
 
 def apply_regions(label: np.ndarray, regions, frame: str) -> np.ndarray:
@@ -274,3 +277,46 @@ def load_erase_file(path: str | Path, video: str | None = None) -> EraseFile:
             f"{video!r}; rename the file or fix its 'video:' line"
         )
     return parsed
+
+
+def check_regions(erase: EraseFile, frames: list[str], size: tuple[int, int]) -> None:
+    """Every region of ``erase`` must lie inside its video: ``frames`` (the video's frame ids in
+    order) and ``size`` (height, width). A frame id or range end past the video, or a shape
+    wholly outside the frame, is an error naming the file and line (a shape partly outside is
+    clipped, so a box may reach the frame's edge)."""
+    numbers = [int(f) for f in frames if f.isdigit()]
+    last = max(numbers) if numbers else None
+    span = f"frames {frames[0]}-{frames[-1]}" if frames else "no frames"
+    h, w = size
+    for region in erase.regions:
+        where = f"{erase.path}:{region.line}"
+        selector = region.frames
+        if not selector.everything:
+            absent = [
+                i for i in selector.ids if not FrameSelector(False, (i,), ()).matches_any(frames)
+            ]
+            beyond = [f"{lo}-{hi}" for lo, hi in selector.ranges if last is None or hi > last]
+            if absent or beyond:
+                raise InputError(
+                    f"{where}: frames {absent + beyond} are not in the video ({span}); fix the "
+                    f"region's frames; {FORMAT_HINT}"
+                )
+        if not region.mask((h, w)).any():
+            raise InputError(
+                f"{where}: the {region.kind} {list(region.points)} lies outside the {w}x{h} "
+                f"frame (pixel coordinates of the full-size frame, x0 y0 x1 y1 from 0); "
+                f"fix it; {FORMAT_HINT}"
+            )
+
+
+def check_erase_file(
+    path: str | Path, video: str, frames: list[str], image: str | Path
+) -> EraseFile:
+    """Load the erase file of ``video`` and check its regions against the video's ``frames``
+    and the size of its frame ``image``; the coarse-label job and the workflow (before any job
+    runs) both call it."""
+    from stan.io import read_image
+
+    erase = load_erase_file(path, video)
+    check_regions(erase, frames, read_image(image).shape[:2])
+    return erase

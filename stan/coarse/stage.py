@@ -29,7 +29,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from stan.coarse.config import CoarseConfig
-from stan.coarse.erase import load_erase_file
+from stan.coarse.erase import check_erase_file
 from stan.coarse.fusion import (
     binarise,
     fit_threshold,
@@ -42,7 +42,15 @@ from stan.coarse.resample import shrink, stretch
 from stan.coarse.review import Tile, contact_sheet, pick_evenly
 from stan.coarse.sources import build_sources, parse_sources
 from stan.data.manifest import kept_ground_truth, load_manifest
-from stan.io import InputError, atomic_path, read_image, read_mask, to_uint8, write_png
+from stan.io import (
+    InputError,
+    atomic_path,
+    read_image,
+    read_mask,
+    reading,
+    to_uint8,
+    write_png,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,13 +148,16 @@ def fit_fusion_weights(
 
 def read_fusion(path: str | Path, names: list[str]) -> tuple[np.ndarray, str | float]:
     """Weights (in ``names`` order) and threshold from ``fusion_weights.json``; stale is an error."""
-    data = json.loads(Path(path).read_text())
+    with reading(path, "fusion-weight file"):
+        data = json.loads(Path(path).read_text())
+        weights = np.array([data["weights"][n] for n in data.get("sources", [])], dtype=float)
+        threshold = data["threshold"]
     if data.get("sources") != names:
         raise InputError(
             f"{path}: weights are for sources {data.get('sources')} but config key coarse.sources "
             f"lists {names}; delete the file and rerun the coarse stage"
         )
-    return np.array([data["weights"][n] for n in names], dtype=np.float64), data["threshold"]
+    return weights, threshold
 
 
 def label_video(
@@ -178,7 +189,9 @@ def label_video(
     sources = build_sources(list(cfg.sources), dataset)
     names = [s.name for s in sources]
     weights, threshold = read_fusion(weights_json, names)
-    erase = load_erase_file(erase_file, video) if erase_file else None
+    erase = None
+    if erase_file:
+        erase = check_erase_file(erase_file, video, list(rows["frame"]), rows["image"].iloc[0])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -235,7 +248,8 @@ def gather_label_sources(tables: list[str | Path], output_csv: str | Path) -> pd
         raise InputError(f"{output_csv}: no per-video label tables to gather (no training videos?)")
     parts = []
     for path in tables:
-        part = pd.read_csv(path, dtype=str, keep_default_na=False)
+        with reading(path, "label table"):
+            part = pd.read_csv(path, dtype=str, keep_default_na=False)
         if list(part.columns) != LABEL_TABLE_COLUMNS:
             raise InputError(
                 f"{path}: columns {list(part.columns)}, expected {LABEL_TABLE_COLUMNS}"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import pandas as pd
 import yaml
 
@@ -26,12 +25,30 @@ from stan.io import InputError
 DB_INFO_SETS = {"training": "train", "test": "val"}
 
 
+SPLIT_LINE = "/JPEGImages/480p/<video>/<frame>.jpg /Annotations/480p/<video>/<frame>.png"
+
+
+def split_file_videos(txt: Path) -> set[str]:
+    """Sequence names of one ``ImageSets/480p/*.txt`` file; a malformed line is a named error."""
+    names = set()
+    for number, line in enumerate(txt.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split()[0].split("/")
+        if len(parts) < 5 or parts[1] != "JPEGImages" or not parts[3]:
+            raise InputError(
+                f"{txt}:{number}: cannot read split line {line.strip()!r}; expected "
+                f"{SPLIT_LINE!r}: fix or delete the line"
+            )
+        names.add(parts[3])
+    return names
+
+
 def official_splits(root: Path) -> dict[str, list[str]]:
     """Video names of each official split, from ImageSets/480p/*.txt, else from db_info.yml."""
     splits: dict[str, set[str]] = {}
     for txt in sorted((root / "ImageSets" / "480p").glob("*.txt")):
-        names = {line.split()[0].split("/")[3] for line in txt.read_text().splitlines() if line}
-        splits[txt.stem] = names
+        splits[txt.stem] = split_file_videos(txt)
     info = root / "db_info.yml"
     if info.is_file():
         for seq in yaml.safe_load(info.read_text()).get("sequences", []):
@@ -41,6 +58,18 @@ def official_splits(root: Path) -> dict[str, list[str]]:
     if "train" in splits and "val" in splits:
         splits.setdefault("trainval", splits["train"] | splits["val"])
     return {name: sorted(v) for name, v in splits.items()}
+
+
+def check_split_files(root: Path, on_disk: list[str]) -> None:
+    """Every sequence a split file names must be on disk (a missing one would drop silently)."""
+    for txt in sorted((root / "ImageSets" / "480p").glob("*.txt")):
+        missing = sorted(split_file_videos(txt) - set(on_disk))
+        if missing:
+            raise InputError(
+                f"{txt}: names sequences that are not in {root / 'JPEGImages' / '480p'}: "
+                f"{missing}; restore their folders or delete their lines from the split file "
+                "(config key data.<dataset>.root)"
+            )
 
 
 def index_davis(root: str | Path, test_split: str | list[str] = "val") -> pd.DataFrame:
@@ -56,6 +85,7 @@ def index_davis(root: str | Path, test_split: str | list[str] = "val") -> pd.Dat
             "it (URLs under download.davis)"
         )
     all_videos = sorted(p.name for p in image_root.iterdir() if p.is_dir())
+    check_split_files(root, all_videos)
     official = official_splits(root)
     if isinstance(test_split, str) and test_split not in official:
         raise InputError(
@@ -71,8 +101,6 @@ def index_davis(root: str | Path, test_split: str | list[str] = "val") -> pd.Dat
         frames = sorted((image_root / video).glob("*.jpg"))
         if not frames:
             raise InputError(f"{image_root / video}: empty sequence (no .jpg frames)")
-        first_gt = gt_root / video / f"{frames[0].stem}.png"
-        _check_same_size(frames[0], first_gt)
         split = "test" if video in test_videos else "train"
         for frame in frames:
             gt = gt_root / video / f"{frame.stem}.png"
@@ -82,16 +110,3 @@ def index_davis(root: str | Path, test_split: str | list[str] = "val") -> pd.Dat
     return validate_manifest(
         pd.DataFrame(rows, columns=["video", "frame", "image", "gt", "split"]), str(root)
     )
-
-
-def _check_same_size(image: Path, mask: Path) -> None:
-    a = cv2.imread(str(image), cv2.IMREAD_UNCHANGED)
-    b = cv2.imread(str(mask), cv2.IMREAD_UNCHANGED)
-    for path, arr in ((image, a), (mask, b)):
-        if arr is None:
-            raise InputError(f"{path}: missing or unreadable image")
-    if a.shape[:2] != b.shape[:2]:
-        raise InputError(
-            f"{mask}: mask size {b.shape[1]}x{b.shape[0]} differs from frame {image} "
-            f"({a.shape[1]}x{a.shape[0]}); fix or remove the mismatched file"
-        )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stan.io import InputError, atomic_path
+from stan.io import InputError, atomic_path, reading
 
 COLUMNS = ["video", "frame", "image", "gt", "split"]
 SPLITS = {"train", "test"}
@@ -46,7 +46,8 @@ def load_manifest(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: manifest not found; run `snakemake --cores 1 {path}`")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with reading(path, "manifest"):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
     return validate_manifest(df, str(path))
 
 
@@ -90,7 +91,14 @@ def resolve_split(all_videos: list[str], test_split, official: dict[str, list[st
                 f"{source}: unknown split name {test_split!r}; use one of {sorted(official)} "
                 "or a list of video names (config key data.<dataset>.test_split)"
             )
-        return set(official[test_split]) & set(all_videos)
+        missing = sorted(set(official[test_split]) - set(all_videos))
+        if missing:
+            raise InputError(
+                f"{source}: split {test_split!r} names videos that are not on disk: {missing}; "
+                "restore them, or set config key data.<dataset>.test_split to a list of the "
+                "videos you have"
+            )
+        return set(official[test_split])
     unknown = sorted(set(test_split) - set(all_videos))
     if unknown:
         raise InputError(

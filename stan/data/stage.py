@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
+from stan.data.check import check_lengths
 from stan.data.manifest import write_manifest
 from stan.data.synthetic import SyntheticConfig, generate
 from stan.io import InputError
@@ -40,11 +42,51 @@ def index_dataset(adapter: str, settings: dict, cache_dir: str | Path):
     raise InputError(f"unknown dataset adapter {adapter!r} (config key data.<dataset>.adapter)")
 
 
+def source_files(adapter: str, settings: dict) -> list[str]:
+    """What the adapter reads from the dataset root to index it, for the manifest's inputs.
+
+    DAVIS: the frame and mask folders (a folder's time changes when a file is added, removed or
+    renamed in it), the split files and ``db_info.yml``; changing a frame in place does not
+    rerun the manifest (the video's ``check_video`` job and the rules reading the frame rerun).
+    The other adapters convert masks or decode videos while indexing, so every file under their
+    root counts. The synthetic set is the workflow's own output (tracked as a folder).
+    """
+    root = Path(settings.get("root", ""))
+    if adapter == "synthetic" or not root.is_dir():
+        return []
+    if adapter != "davis":
+        return [str(f) for f in _walk(root, files=True)]
+    sources = [root / "db_info.yml"] if (root / "db_info.yml").is_file() else []
+    for sub in ("JPEGImages", "Annotations"):
+        if (root / sub / "480p").is_dir():
+            sources += _walk(root / sub / "480p", files=False)
+    if (root / "ImageSets" / "480p").is_dir():
+        sources += _walk(root / "ImageSets" / "480p", files=True)
+    return [str(f) for f in sources]
+
+
+def _walk(folder: Path, files: bool) -> list[Path]:
+    """The non-hidden files (or the folders, ``folder`` included) under ``folder``, sorted."""
+    found = [] if files else [folder]
+    for parent, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if files:
+            found += [Path(parent) / n for n in sorted(names) if not n.startswith(".")]
+        else:
+            found += [Path(parent) / d for d in dirs]
+    return found
+
+
 def build_manifest(
-    adapter: str, settings: dict, out_csv: str | Path, cache_dir: str | Path
+    adapter: str,
+    settings: dict,
+    out_csv: str | Path,
+    cache_dir: str | Path,
+    dataset: str = "<dataset>",
 ) -> None:
-    """Index a dataset and write its manifest CSV."""
+    """Index a dataset and write its manifest CSV (the frames are checked per video later)."""
     df = index_dataset(adapter, settings, cache_dir)
+    check_lengths(df, f"data.{dataset}.root")
     write_manifest(df, out_csv)
     counts = df.groupby("split")["video"].nunique().to_dict()
     log.info("%s: %d frames, videos per split %s -> %s", adapter, len(df), counts, out_csv)

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from stan.io import InputError, atomic_path  # noqa: E402
+from stan.io import InputError, atomic_path, reading  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def load_curves(path: Path, method: str) -> dict[str, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: curves of method {method!r} not found; run its evaluate rule")
-    with np.load(path, allow_pickle=False) as data:
+    with reading(path, f"curve file of method {method!r}"), np.load(path) as data:
         missing = [k for k in _CURVE_KEYS if k not in data.files]
         if missing:
             raise InputError(

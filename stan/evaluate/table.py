@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stan.evaluate.score import DAVIS_COLUMNS, SCORE_COLUMNS
-from stan.io import InputError, atomic_path
+from stan.io import InputError, atomic_path, reading
 from stan.metrics import SALIENCY_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,8 @@ def read_scores(path: Path, method: str) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: scores of method {method!r} not found; run its evaluate rule")
-    scores = pd.read_csv(path, dtype={"video": str})
+    with reading(path, f"score table of method {method!r}"):
+        scores = pd.read_csv(path, dtype={"video": str})
     missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
     if missing or scores.empty:
         raise InputError(

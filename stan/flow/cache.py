@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stan.io import InputError, atomic_path
+from stan.io import InputError, atomic_path, damaged_error, reading
 
 DEFAULT_SCALE = 16.0
 LIMIT = np.iinfo(np.int16).max
@@ -41,13 +41,17 @@ def load_flow(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: flow cache not found; run the flow stage (snakemake flow)")
-    with np.load(path) as data:
-        return data["flow"].astype(np.float32) / float(data["scale"])
+    with reading(path, "flow cache"), np.load(path) as data:
+        flow = data["flow"].astype(np.float32) / float(data["scale"])
+        n_frames = len(data["frames"])
+    if flow.ndim != 4 or flow.shape[-1] != 2 or len(flow) != n_frames:
+        raise damaged_error(path, "flow cache", ValueError(f"flow of shape {flow.shape}"))
+    return flow
 
 
 def load_frames(path: str | Path) -> list[str]:
     """Frame ids stored with a cached flow."""
-    with np.load(path) as data:
+    with reading(path, "flow cache"), np.load(path) as data:
         return [str(f) for f in data["frames"]]
 
 

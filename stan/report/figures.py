@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from stan.data.manifest import load_manifest  # noqa: E402
-from stan.io import InputError, atomic_path, read_gray, read_image  # noqa: E402
+from stan.io import InputError, atomic_path, read_gray, read_image, reading  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,8 @@ def ablation_chart(
     table_csv = Path(table_csv)
     if not table_csv.is_file():
         raise InputError(f"{table_csv}: benchmark table not found; run the evaluate stage")
-    table = pd.read_csv(table_csv)
+    with reading(table_csv, "benchmark table"):
+        table = pd.read_csv(table_csv)
     missing = [c for c in ("method", "maxF", "MAE") if c not in table.columns]
     if missing or table.empty:
         raise InputError(f"{table_csv}: not a benchmark table (missing {missing} or no rows)")

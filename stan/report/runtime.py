@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from stan.data.manifest import load_manifest
-from stan.io import InputError, atomic_path
+from stan.io import InputError, atomic_path, reading
 from stan.report.document import Document
 from stan.report.machine import describe_machine
 from stan.report.paper_numbers import PAPER_MACHINE, TABLE4, TABLE4_LABELS
@@ -56,10 +56,8 @@ def read_benchmark(path: str | Path) -> tuple[float, float]:
     CPU seconds are NaN when Snakemake could not sample the process (``NA``).
     """
     path = Path(path)
-    try:
+    with reading(path, "Snakemake benchmark file"):
         table = pd.read_csv(path, sep="\t", na_values=["NA", "-"])
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise InputError(f"{path}: not a readable Snakemake benchmark file ({error})") from error
     if "s" not in table.columns or table.empty:
         raise InputError(
             f"{path}: not a Snakemake benchmark file (no column 's' or no rows); delete it and "

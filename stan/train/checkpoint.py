@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from stan.io import InputError, atomic_path
+from stan.io import InputError, atomic_path, reading
 
 
 def save_checkpoint(path: str | Path, **entries) -> None:
@@ -25,7 +25,8 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: checkpoint not found; run the train stage first")
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    with reading(path, "checkpoint"):
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
     missing = [k for k in ("model", "model_config", "step") if k not in ckpt]
     if missing:
         raise InputError(f"{path}: not a STAN checkpoint (missing {missing})")

@@ -25,7 +25,7 @@ import torch
 from tqdm import tqdm
 
 from stan.data.manifest import load_manifest
-from stan.io import InputError, atomic_path, read_image
+from stan.io import InputError, atomic_path, read_image, reading
 from stan.model.branches import LEVELS
 from stan.model.config import ModelConfig
 from stan.model.vgg import VGG16Trunk, normalize_input
@@ -167,7 +167,7 @@ def read_cache_meta(path: str | Path) -> dict:
     """Attributes of a cache file: frames, input_size, orig_size, norm, fingerprint."""
     import h5py
 
-    with h5py.File(path, "r") as h5:
+    with reading(path, "feature cache"), h5py.File(path, "r") as h5:
         return {
             "frames": json.loads(h5.attrs["frames"]),
             "input_size": [int(v) for v in h5.attrs["input_size"]],
@@ -203,7 +203,8 @@ class FeatureCache:
                     f"{meta['fingerprint']}) than model.backbone_weights / train.input_size "
                     f"({self.input_size}, {self.fingerprint}); delete the cache and rebuild it"
                 )
-            self._files[video] = h5py.File(path, "r")
+            with reading(path, "feature cache"):
+                self._files[video] = h5py.File(path, "r")
             self._index[video] = {f: i for i, f in enumerate(meta["frames"])}
         return self._files[video]
 
@@ -218,7 +219,8 @@ class FeatureCache:
             raise InputError(
                 f"{self.dir / video}.h5: frame {frame} not cached; rebuild the feature cache"
             )
-        return {level: h5[level][index] for level in LEVELS}
+        with reading(self.dir / f"{video}.h5", "feature cache"):
+            return {level: h5[level][index] for level in LEVELS}
 
     def close(self) -> None:
         for f in self._files.values():

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stan.io import InputError, read_gray, read_image, read_mask
+from stan.io import InputError, read_gray, read_image, read_mask, reading
 from stan.train.features import resize_rgb
 
 
@@ -126,11 +126,20 @@ def read_label_table(path: str | Path) -> dict[tuple[str, str], str]:
         raise InputError(
             f"{path}: label table not found; run the coarse stage or drop the label table input"
         )
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with reading(path, "label table"):
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in ("video", "frame", "label_path", "source") if c not in table.columns]
     if missing:
         raise InputError(f"{path}: label table lacks columns {missing}")
-    return {(r.video, r.frame): r.label_path for r in table.itertuples() if r.label_path}
+    labels = {(r.video, r.frame): r.label_path for r in table.itertuples() if r.label_path}
+    absent = [label for label in labels.values() if not Path(label).is_file()]
+    if absent:
+        raise InputError(
+            f"{path}: lists {len(absent)} label files that do not exist (e.g. {absent[0]}): the "
+            "table is stale (a coarse-label job failed or its labels were removed after it was "
+            f"written); delete it (`rm {path}`) and run snakemake again to rebuild the labels"
+        )
+    return labels
 
 
 def window_positions(target: int, frames_used: int, frame_step: int) -> list[int]:

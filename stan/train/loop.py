@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from pathlib import Path
 
@@ -35,6 +36,20 @@ def last_checkpoint_path(out_checkpoint: str | Path) -> Path:
     """Where the resumable checkpoint of a run is kept: ``<out stem>.last.pt`` next to it."""
     out = Path(out_checkpoint)
     return out.with_name(out.stem + ".last.pt")
+
+
+def resumed_log_lines(partial_log: Path, start: int) -> list[str]:
+    """Lines of a step log for steps 1..start (those a run resumed at ``start`` keeps)."""
+    if not start:
+        return []
+    if not partial_log.is_file():
+        log.warning("%s not found: the step log starts at step %d", partial_log, start + 1)
+        return []
+    lines = partial_log.read_text().splitlines(keepends=True)
+    kept = [line for line in lines if line.strip() and json.loads(line)["step"] <= start]
+    if len(kept) != start:
+        log.warning("%s holds %d of the first %d steps", partial_log, len(kept), start)
+    return kept
 
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
@@ -177,9 +192,14 @@ def train_model(
             "fingerprint": fingerprint,
         }
 
-    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    # Steps are logged to <out stem>.last.jsonl beside the resumable checkpoint (Snakemake
+    # deletes a job's declared outputs before rerunning it, so the log must not be one until
+    # the end); a resumed run keeps the lines up to its checkpoint's step.
+    partial_log = resume_path.with_suffix(".jsonl")
+    kept = resumed_log_lines(partial_log, start)
     t_start = time.perf_counter()
-    with open(log_path, "a" if start else "w") as log_file:
+    with open(partial_log, "w") as log_file:
+        log_file.writelines(kept)
         step = start
         progress = tqdm(
             loader, total=cfg.steps - start, desc=f"train {model_cfg.variant}", unit="step"
@@ -214,6 +234,8 @@ def train_model(
     final = state(cfg.steps)
     final["metrics"]["seconds_this_run"] = time.perf_counter() - t_start
     save_checkpoint(out_checkpoint, **final)
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(partial_log, log_path)
     if resume_path.is_file():
         resume_path.unlink()
     for cache in caches:

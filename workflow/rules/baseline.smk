@@ -4,7 +4,7 @@
 rule flow_magnitude:
     input:
         flow=flow_path,
-        code=stan_sources("baseline"),
+        code=script_code("flow_magnitude.py"),
     output:
         directory("results/saliency/{dataset}/flow-magnitude/{video}"),
     log:

@@ -15,8 +15,9 @@
 rule coarse_fusion_weights:
     input:
         manifest="results/manifests/{dataset}.csv",
+        frames=train_images_and_masks,
         maps=coarse_fit_maps,
-        code=stan_sources("coarse"),
+        code=script_code("coarse_weights.py"),
     output:
         "results/coarse/{dataset}/fusion_weights.json",
     log:
@@ -40,10 +41,11 @@ rule coarse_fusion_weights:
 rule coarse_labels:
     input:
         manifest="results/manifests/{dataset}.csv",
+        frames=video_images_and_masks,
         weights="results/coarse/{dataset}/fusion_weights.json",
         erase=coarse_erase_file,
         maps=coarse_video_maps,
-        code=stan_sources("coarse"),
+        code=script_code("coarse_labels.py"),
     output:
         labels=directory("results/coarse/{dataset}/{video}"),
         table="results/coarse/{dataset}/tables/{video}.csv",
@@ -70,7 +72,7 @@ rule coarse_labels:
 rule coarse_gather:
     input:
         tables=coarse_video_tables,
-        code=stan_sources("coarse"),
+        code=script_code("coarse_gather.py"),
     output:
         "results/coarse/{dataset}/label_sources.csv",
     log:

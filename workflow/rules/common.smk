@@ -1,6 +1,5 @@
 # Helper functions shared by all stages: dataset settings, video lists, code dependencies.
 import functools
-import glob
 import math
 import os
 
@@ -30,10 +29,69 @@ def dataset_adapter(dataset):
     return dataset_settings(dataset).get("adapter", dataset)
 
 
-def manifest_table(dataset):
-    """The dataset's manifest, once the `manifest` checkpoint has produced it."""
-    path = checkpoints.manifest.get(dataset=dataset).output.csv
+@functools.lru_cache(maxsize=16)
+def read_manifest_csv(path, mtime_ns):
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def manifest_table(dataset):
+    """The dataset's manifest, once the `manifest` checkpoint has produced it (read once per
+    version of the file: the input functions below ask for it per job)."""
+    path = checkpoints.manifest.get(dataset=dataset).output.csv
+    return read_manifest_csv(path, os.stat(path).st_mtime_ns)
+
+
+# --- dataset files as inputs ---
+# Rules list the frames and masks they read (paths from the manifest) as inputs, so Snakemake's
+# own tracking applies to them: a file newer than a job's outputs reruns the job unless its
+# content equals what the job last saw (Snakemake keeps checksums of inputs up to 1 MB, as
+# frames and masks are). Changing one frame reruns that video's check_video job, its other
+# jobs and the dataset-level jobs whose inputs include it, and nothing else. Each list starts
+# with the videos' check records (results/checks/), so every frame is decoded and checked
+# before a job reads it. The manifest reruns when files are added, removed or renamed
+# (stan.data.stage.source_files).
+
+
+def video_files(wildcards):
+    """Frames and masks of one video (the inputs of its check_video job)."""
+    return dataset_files(wildcards.dataset, [wildcards.video], checked=False)
+
+
+def dataset_files(dataset, videos, images=True, masks=True, checked=True):
+    """Check records, frame and/or mask paths of the given videos, from the manifest."""
+    df = manifest_table(dataset)
+    df = df[df["video"].isin(set(videos))]
+    files = (
+        [f"results/checks/{dataset}/{v}.csv" for v in sorted(videos)] if checked else []
+    )
+    files += list(df["image"]) if images else []
+    return files + ([gt for gt in df["gt"] if gt] if masks else [])
+
+
+def video_images(wildcards):
+    return dataset_files(wildcards.dataset, [wildcards.video], masks=False)
+
+
+def video_images_and_masks(wildcards):
+    return dataset_files(wildcards.dataset, [wildcards.video])
+
+
+def train_images_and_masks(wildcards):
+    videos = dataset_videos(wildcards.dataset, "train")
+    return dataset_files(wildcards.dataset, videos)
+
+
+def test_masks(wildcards):
+    videos = dataset_videos(wildcards.dataset, "test")
+    return dataset_files(wildcards.dataset, videos, images=False)
+
+
+def all_checks(wildcards):
+    return [
+        f"results/checks/{dataset}/{video}.csv"
+        for dataset in config["datasets"]
+        for video in dataset_videos(dataset)
+    ]
 
 
 def dataset_videos(dataset, split=None):
@@ -43,14 +101,14 @@ def dataset_videos(dataset, split=None):
     return sorted(df["video"].unique())
 
 
-def stan_sources(*packages):
-    """The Python files of the given stan sub-packages: editing them reruns the stage."""
-    root = workflow.basedir
-    files = []
-    for package in packages:
-        files += sorted(glob.glob(f"{root}/stan/{package}/**/*.py", recursive=True))
-        files += sorted(glob.glob(f"{root}/stan/{package}.py"))
-    return files
+def script_code(script):
+    """The stan/ files that workflow/scripts/<script> imports, directly or not: listed as a
+    rule's inputs, so editing a module reruns exactly the rules that use it (stan/codedeps.py
+    reads the imports with `ast`; nothing is listed by hand)."""
+    from stan.codedeps import import_closure
+
+    path = f"{workflow.basedir}/workflow/scripts/{script}"
+    return import_closure(path, workflow.basedir)
 
 
 def flow_root(wildcards):
@@ -62,8 +120,14 @@ def flow_path(wildcards):
 
 
 def manifest_inputs(wildcards):
-    inputs = {"code": stan_sources("data")}
-    if dataset_adapter(wildcards.dataset) == "synthetic":
+    from stan.data.stage import source_files
+
+    adapter = dataset_adapter(wildcards.dataset)
+    inputs = {
+        "code": script_code("manifest.py"),
+        "sources": source_files(adapter, dataset_settings(wildcards.dataset)),
+    }
+    if adapter == "synthetic":
         inputs["root"] = "results/datasets/synthetic"
     inputs.update(dataset_root_input(wildcards.dataset))  # common_download.smk
     return inputs
@@ -180,9 +244,18 @@ COARSE_VIDEO = r"(?!(review|tables|label_sources\.csv|fusion_weights\.json)$)[^/
 
 
 def coarse_erase_file(wildcards):
-    """The video's erase file if a person wrote one (adding or editing it reruns that video)."""
+    """The video's erase file if a person wrote one (adding or editing it reruns that video).
+    It is checked here, before any job runs: a region past the video's frames or outside the
+    frame is an error naming the file and line."""
+    from stan.coarse.erase import check_erase_file
+
     path = f"{config['coarse']['erase_dir']}/{wildcards.dataset}/{wildcards.video}.yaml"
-    return [path] if os.path.isfile(path) else []
+    if not os.path.isfile(path):
+        return []
+    rows = manifest_table(wildcards.dataset)
+    rows = rows[rows["video"] == wildcards.video]
+    check_erase_file(path, wildcards.video, list(rows["frame"]), rows["image"].iloc[0])
+    return [path]
 
 
 def coarse_folder_maps(dataset, videos):
@@ -374,7 +447,8 @@ def motion_inputs(dataset, variant, videos):
 def feature_cache_inputs(wildcards):
     inputs = {
         "manifest": f"results/manifests/{wildcards.dataset}.csv",
-        "code": stan_sources("model"),
+        "images": video_images(wildcards),
+        "code": script_code("feature_cache.py"),
     }
     if backbone_weights():
         inputs["backbone"] = backbone_weights()
@@ -392,13 +466,15 @@ def train_inputs(wildcards):
     inputs = {
         "manifests": [],
         "motion": [],
+        "frames": [],
         "labels": [],
         "features": [],
-        "code": stan_sources("model", "train"),
+        "code": script_code("train_model.py"),
     }
     for dataset in trainset_members(wildcards.trainset):
         videos = dataset_videos(dataset, "train")
         inputs["manifests"].append(f"results/manifests/{dataset}.csv")
+        inputs["frames"] += dataset_files(dataset, videos)
         inputs["motion"] += motion_inputs(dataset, wildcards.variant, videos)
         if label_table(dataset):
             inputs["labels"].append(label_table(dataset))
@@ -437,7 +513,8 @@ def predict_inputs(wildcards):
         "motion": motion_inputs(
             wildcards.dataset, wildcards.variant, [wildcards.video]
         ),
-        "code": stan_sources("model", "predict"),
+        "images": video_images(wildcards),
+        "code": script_code("predict.py"),
     }
     if config["model"]["frozen_backbone"]:
         inputs["features"] = (

@@ -40,6 +40,10 @@ def qualitative_maps(wildcards):
     ]
 
 
+def qualitative_frames(wildcards):
+    return dataset_files(wildcards.dataset, report_videos(wildcards.dataset))
+
+
 def qualitative_videos(wildcards):
     return report_videos(wildcards.dataset)
 

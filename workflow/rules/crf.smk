@@ -6,8 +6,9 @@
 rule video_crf:
     input:
         manifest="results/manifests/{dataset}.csv",
+        images=video_images,
         maps=method_video_maps,
-        code=stan_sources("crf"),
+        code=script_code("crf.py"),
     output:
         directory("results/saliency/{dataset}/{method}+crf/{video}"),
     log:

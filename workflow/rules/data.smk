@@ -3,7 +3,7 @@
 
 rule synthetic_dataset:
     input:
-        code=stan_sources("data"),
+        code=script_code("synthetic_dataset.py"),
     output:
         directory("results/datasets/synthetic"),
     log:
@@ -39,6 +39,28 @@ checkpoint manifest:
         "../scripts/manifest.py"
 
 
+# Decodes every frame and mask of one video (truncated or corrupt files, mask sizes): the rules
+# that read a video's frames list its record as an input, so a changed frame is checked first.
+rule check_video:
+    input:
+        manifest="results/manifests/{dataset}.csv",
+        frames=video_files,
+        code=script_code("check_video.py"),
+    output:
+        "results/checks/{dataset}/{video}.csv",
+    log:
+        "results/logs/data/check/{dataset}/{video}.log",
+    conda:
+        "../../envs/stan.yaml"
+    threads: VIDEO_JOB_THREADS
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    script:
+        "../scripts/check_video.py"
+
+
 rule data:
     input:
         expand("results/manifests/{dataset}.csv", dataset=config["datasets"]),
+        all_checks,

@@ -4,8 +4,9 @@
 rule score_method:
     input:
         manifest="results/manifests/{dataset}.csv",
+        masks=test_masks,
         maps=method_maps,
-        code=stan_sources("metrics", "evaluate"),
+        code=script_code("score_method.py"),
     output:
         scores="results/scores/{dataset}/{method}.csv",
         curves="results/scores/{dataset}/{method}_curves.npz",
@@ -35,6 +36,7 @@ rule table:
             "results/scores/{{dataset}}/{method}_curves.npz",
             method=config["evaluate"]["methods"],
         ),
+        code=script_code("table.py"),
     output:
         table=report(
             "results/tables/{dataset}.csv",

@@ -5,7 +5,8 @@ rule video_flow:
     input:
         manifest="results/manifests/{dataset}.csv",
         checkpoint=flownet2_checkpoint_input,
-        code=stan_sources("flow"),
+        images=video_images,
+        code=script_code("flow.py"),
     output:
         npz="results/flow/{dataset}/{method}/{video}.npz",
     log:
@@ -28,6 +29,7 @@ rule video_flow:
 rule flo_export:
     input:
         npz="results/flow/{dataset}/{method}/{video}.npz",
+        code=script_code("flo_export.py"),
     output:
         directory("results/flo/{dataset}/{method}/{video}"),
     log:

@@ -5,9 +5,10 @@
 rule train_motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",
+        frames=train_images_and_masks,
         flows=prior_training_flows,
         weights=prior_weights_input,
-        code=stan_sources("prior"),
+        code=script_code("prior_train.py"),
     output:
         ckpt="results/models/prior/{dataset}.pt",
         history="results/models/prior/{dataset}.history.jsonl",
@@ -33,9 +34,10 @@ rule train_motion_prior:
 rule motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",
+        images=video_images,
         flow=flow_path,
         ckpt=prior_checkpoint_input,
-        code=stan_sources("prior"),
+        code=script_code("prior_maps.py"),
     output:
         directory("results/priors/{dataset}/{video}"),
     log:

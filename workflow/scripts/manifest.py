@@ -7,4 +7,5 @@ build_manifest(
     snakemake.params.settings,
     snakemake.output.csv,
     snakemake.params.cache_dir,
+    dataset=snakemake.wildcards.dataset,
 )
