@@ -50,8 +50,16 @@ def test_one_model_on_synthetic_davis_and_segtrackv2(tmp_path):
     overlay = {
         "datasets": ["synthetic", "davis"],
         "data": {
-            "davis": {"root": str(tmp_path / "DAVIS"), "test_split": ["bear"]},
-            "segtrackv2": {"root": str(tmp_path / "SegTrackV2"), "test_split": "none"},
+            "davis": {
+                "root": str(tmp_path / "DAVIS"),
+                "test_split": ["bear"],
+                "training_labels": "gt",
+            },
+            "segtrackv2": {
+                "root": str(tmp_path / "SegTrackV2"),
+                "test_split": "none",
+                "training_labels": "gt",
+            },
         },
         "train": {"datasets": ["synthetic", "davis", "segtrackv2"]},
         "evaluate": {"methods": ["flow-magnitude", "ST"]},
@@ -80,7 +88,8 @@ def test_one_model_on_synthetic_davis_and_segtrackv2(tmp_path):
         "segtrackv2.pt",
         "synthetic.pt",
     ]
-    assert (tmp_path / "results/coarse/synthetic/label_sources.csv").is_file()  # tiny: coarse
+    # synthetic trains on coarse labels (tiny.yaml), DAVIS and SegTrackV2 on ground truth
+    assert sorted(p.name for p in (tmp_path / "results/coarse").iterdir()) == ["synthetic"]
     for dataset in ("synthetic", "davis"):
         table = pd.read_csv(tmp_path / f"results/tables/{dataset}.csv").set_index("method")
         assert table.loc["ST", "trained_on"] == name
