@@ -44,7 +44,10 @@ class Server:
                 if wanted and server.ranges:
                     start = int(wanted.removeprefix("bytes=").rstrip("-"))
                     if start >= len(data):
-                        self.send_error(416)
+                        self.send_response(416)
+                        self.send_header("Content-Range", f"bytes */{len(data)}")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
                         return
                     self.send_response(206)
                     self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
@@ -96,6 +99,19 @@ def test_download_resumes_a_partial_file(server, tmp_path):
     download(f"{server.url}/{name}", dest, config_key="download.vgg16")
     assert dest.read_bytes() == data
     assert server.seen == [(name, "bytes=12345-")]
+
+
+def test_a_complete_part_file_is_kept_and_a_stale_longer_one_replaced(server, tmp_path):
+    name, data = weights_file()
+    server.files[name] = data
+    dest = tmp_path / name
+    dest.with_name(name + ".part").write_bytes(data)
+    download(f"{server.url}/{name}", dest, config_key="download.vgg16")
+    assert dest.read_bytes() == data and server.seen == [(name, f"bytes={len(data)}-")]
+    dest.unlink()
+    dest.with_name(name + ".part").write_bytes(data + b"left over from another version")
+    download(f"{server.url}/{name}", dest, config_key="download.vgg16")
+    assert dest.read_bytes() == data
 
 
 def test_download_starts_over_when_the_server_ignores_ranges(server, tmp_path):

@@ -1,7 +1,8 @@
 # Downloads, for machines with internet: public dataset archives unpacked into the configured
 # dataset roots, torchvision weight files to their configured paths. Each rule's output is the
-# configured path, and exists only while that path is absent, so nothing in place is ever
-# claimed or overwritten. All are local rules: cluster nodes without internet never run them. Helper functions: workflow/rules/common_download.smk.
+# configured path, and the rule exists only while that path is absent, so nothing in place is
+# ever claimed or overwritten. All are local rules: cluster nodes without internet never run
+# them. Helper functions: workflow/rules/common_download.smk.
 
 
 if archive_sources():
