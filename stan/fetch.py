@@ -108,6 +108,7 @@ def download(
         try:
             if _fetch(url, part, timeout):
                 break
+            continue  # a stale part file was removed: start over at once
         except (URLError, OSError, http.client.HTTPException) as err:
             if isinstance(err, HTTPError) and err.code < 500:
                 raise DownloadError(
@@ -153,11 +154,18 @@ def _fetch(url: str, part: Path, timeout: float) -> bool:
     try:
         response = urlopen(Request(url, headers=headers), timeout=timeout)
     except HTTPError as err:
-        if err.code == 416 and have:  # nothing left past `have`: the part file is complete
+        if err.code != 416 or not have:
+            raise
+        # Nothing past `have`: complete if the server's size is `have`, else a stale part file.
+        if _content_range(err.headers.get("Content-Range", "")) == (None, have):
             return True
-        raise
+        log.info("%s: %s does not match the file on the server; starting over", url, part)
+        part.unlink()
+        return False
     with response:
         resumed = have and response.status == 206
+        if resumed and _content_range(response.headers.get("Content-Range", ""))[0] != have:
+            raise DownloadError(f"{url}: the server resumed at another offset than {have} bytes")
         if have and not resumed:
             log.info("%s: the server ignored the Range request; downloading from the start", url)
             have = 0
@@ -174,6 +182,15 @@ def _fetch(url: str, part: Path, timeout: float) -> bool:
     if total is not None and size < total:
         raise http.client.IncompleteRead(b"", total - size)
     return True
+
+
+def _content_range(header: str) -> tuple[int | None, int | None]:
+    """(first byte, total size) of a Content-Range header ("bytes 10-99/100", "bytes */100")."""
+    match = re.fullmatch(r"bytes (?:(\d+)-\d+|\*)/(\d+|\*)", header.strip())
+    if not match:
+        return None, None
+    first, total = match.groups()
+    return (int(first) if first else None), (int(total) if total != "*" else None)
 
 
 def unpack_dataset(

@@ -44,7 +44,10 @@ class Server:
                 if wanted and server.ranges:
                     start = int(wanted.removeprefix("bytes=").rstrip("-"))
                     if start >= len(data):
-                        self.send_error(416)
+                        self.send_response(416)
+                        self.send_header("Content-Range", f"bytes */{len(data)}")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
                         return
                     self.send_response(206)
                     self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
@@ -96,6 +99,19 @@ def test_download_resumes_a_partial_file(server, tmp_path):
     download(f"{server.url}/{name}", dest, config_key="download.vgg16")
     assert dest.read_bytes() == data
     assert server.seen == [(name, "bytes=12345-")]
+
+
+def test_a_complete_part_file_is_kept_and_a_stale_longer_one_replaced(server, tmp_path):
+    name, data = weights_file()
+    server.files[name] = data
+    dest = tmp_path / name
+    dest.with_name(name + ".part").write_bytes(data)
+    download(f"{server.url}/{name}", dest, config_key="download.vgg16")
+    assert dest.read_bytes() == data and server.seen == [(name, f"bytes={len(data)}-")]
+    dest.unlink()
+    dest.with_name(name + ".part").write_bytes(data + b"left over from another version")
+    download(f"{server.url}/{name}", dest, config_key="download.vgg16")
+    assert dest.read_bytes() == data
 
 
 def test_download_starts_over_when_the_server_ignores_ranges(server, tmp_path):
@@ -241,10 +257,13 @@ def test_download_rules_fetch_a_missing_dataset_and_weights(server, tmp_path):
     assert (tmp_path / "data" / "DAVIS" / "JPEGImages" / "480p" / "bear").is_dir()
     assert "bear" in (tmp_path / "results" / "manifests" / "davis.csv").read_text()
     assert not (tmp_path / "results" / "downloads" / "DAVIS-data.zip").exists()  # temp()
-    # Present files are never fetched again, and the manifest stays up to date.
+    # Present files get no download rule (a forced rerun cannot delete them), are never fetched
+    # again, and the manifest built from the downloaded root stays up to date.
     server.seen.clear()
+    cmd.remove(str(weights))
     again = subprocess.run([*cmd, "-n"], capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert "Nothing to be done" in again.stdout + again.stderr
     assert server.seen == []
 
 

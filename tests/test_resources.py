@@ -119,3 +119,31 @@ def test_slurm_profiles_give_each_job_one_gpu():
         assert profile["resource-scopes"]["gpu"] == "local", name
     local = yaml.safe_load((REPO / "profiles" / "local-gpu" / "config.yaml").read_text())
     assert local["resources"]["gpu"] == 1 and "resource-scopes" not in local
+
+
+def test_a_group_of_gpu_jobs_asks_for_one_gpu_under_the_slurm_pool():
+    """What the pool does, computed by Snakemake's own group-resource code (pinned 9.27.1): ten
+    one-GPU videos in one group job ask for 10 GPUs without it, one GPU and the summed runtime
+    with it."""
+    from snakemake.resources import GroupResources, Resource, Resources
+
+    class Job:
+        def __init__(self):
+            self.resources = {"gpu": 1, "runtime": 12, "_cores": 1, "mem_mb": 4000}
+            self.pipe_group = None
+
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+
+    def group(pool: dict) -> dict:
+        limits = Resources({k: Resource(k, v) for k, v in {"_cores": 10**6, **pool}.items()})
+        return GroupResources.basic_layered(
+            toposorted_jobs=[[Job() for _ in range(10)]],
+            constraints=limits,
+            run_local=False,
+            additive_resources=["runtime"],
+            sortby=["runtime"],
+        )
+
+    assert group({})["gpu"] == 10
+    pooled = group(profile["resources"])
+    assert pooled["gpu"] == 1 and pooled["runtime"] == 120

@@ -428,7 +428,8 @@ def model_settings(wildcards):
 
 
 def gpu_request(wildcards):
-    """GPUs a training/prediction job asks the scheduler for: none when pinned to the CPU."""
+    """GPUs a feature-cache or training job asks the scheduler for: none when train.device
+    pins it to the CPU."""
     return 0 if config["train"]["device"] == "cpu" else 1
 
 

@@ -23,10 +23,20 @@ def downloadable_datasets():
     return [dataset for dataset in config["data"] if dataset_archives(dataset)]
 
 
+def missing_dataset_roots():
+    """Datasets whose root is absent and can be downloaded. Only they get a download rule, so no
+    rule ever claims (and a forced rerun never deletes) a folder that is in place."""
+    return [d for d in downloadable_datasets() if not os.path.exists(dataset_root(d))]
+
+
+def dataset_root(dataset):
+    return dataset_settings(dataset)["root"]
+
+
 def archive_sources():
     """{archive file name: (url, sha256, config key)} of every archive a dataset may need."""
     sources = {}
-    for dataset in downloadable_datasets():
+    for dataset in missing_dataset_roots():
         adapter = dataset_adapter(dataset)
         for i, archive in enumerate(dataset_archives(dataset)):
             key = f"download.{adapter}.archives[{i}]"
@@ -57,14 +67,15 @@ def dataset_root_input(dataset):
     no input, so the manifests of runs made before downloads existed stay up to date."""
     if not dataset_archives(dataset):
         return {}
-    root = dataset_settings(dataset)["root"]
+    root = dataset_root(dataset)
     if os.path.exists(root) and not os.path.exists(os.path.join(root, MARKER)):
         return {}
     return {"root": ancient(root)}
 
 
 def weight_downloads():
-    """{name: (path, url, sha256)} of the torchvision files the configuration reads."""
+    """{name: (path, url, sha256)} of the torchvision files the configuration reads and the disk
+    lacks (a file in place gets no rule, so a forced rerun cannot delete it)."""
     wanted = {}
     if config["model"]["backbone_init"] == "torchvision":
         wanted["vgg16"] = config["model"].get("backbone_weights") or ""
@@ -76,7 +87,7 @@ def weight_downloads():
             download_section(name).get("sha256", ""),
         )
         for name, path in wanted.items()
-        if path and download_section(name).get("url")
+        if path and not os.path.exists(path) and download_section(name).get("url")
     }
 
 
@@ -92,6 +103,12 @@ def flownet2_checkpoint():
     if config["flow"]["method"].startswith("flownet2"):
         return config["flow"]["flownet2"]["checkpoint"]
     return ""
+
+
+def missing_flownet2_checkpoint():
+    """The configured FlowNet2 checkpoint when it is absent, else ''."""
+    path = flownet2_checkpoint()
+    return path if path and not os.path.exists(path) else ""
 
 
 def flownet2_checkpoint_input(wildcards):

@@ -1,7 +1,8 @@
 # Downloads, for machines with internet: public dataset archives unpacked into the configured
 # dataset roots, torchvision weight files to their configured paths. Each rule's output is the
-# configured path, so it runs only when that path is absent. All are local rules: cluster nodes
-# without internet never run them. Helper functions: workflow/rules/common_download.smk.
+# configured path, and the rule exists only while that path is absent, so nothing in place is
+# ever claimed or overwritten. All are local rules: cluster nodes without internet never run
+# them. Helper functions: workflow/rules/common_download.smk.
 
 
 if archive_sources():
@@ -26,7 +27,7 @@ if archive_sources():
             "../scripts/download_file.py"
 
 
-for _dataset in downloadable_datasets():
+for _dataset in missing_dataset_roots():
 
     rule:
         name:
@@ -34,7 +35,7 @@ for _dataset in downloadable_datasets():
         input:
             archives=dataset_archive_files(_dataset),
         output:
-            directory(dataset_settings(_dataset)["root"]),
+            directory(dataset_root(_dataset)),
         log:
             f"results/logs/download/{_dataset}.log",
         localrule: True
@@ -74,11 +75,11 @@ for _name, (_path, _url, _sha256) in weight_downloads().items():
 
 # The FlowNet2 checkpoints sit behind Google Drive links: no download, but a missing file stops
 # the run at once with its origin and config key (instead of failing in every flow job).
-if flownet2_checkpoint():
+if missing_flownet2_checkpoint():
 
     rule flownet2_checkpoint:
         output:
-            flownet2_checkpoint(),
+            missing_flownet2_checkpoint(),
         log:
             "results/logs/download/flownet2_checkpoint.log",
         localrule: True
