@@ -20,13 +20,14 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from stan.data.manifest import load_manifest
+from stan.inputs.features import FeatureCache, trunk_fingerprint
 from stan.io import InputError
-from stan.model.config import ModelConfig, build_model
-from stan.train.checkpoint import load_checkpoint, save_checkpoint, trained_with
+from stan.model.build import build_model
+from stan.model.config import ModelConfig
+from stan.runtime import load_checkpoint, resolve_device, save_checkpoint, seed_everything
+from stan.train.checkpoint import trained_with
 from stan.train.config import TrainConfig
 from stan.train.dataset import WindowDataset
-from stan.train.determinism import resolve_device, seed_everything
-from stan.train.features import FeatureCache, trunk_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +72,12 @@ def train_model(
     ``prior_root`` holds ``<video>/<frame>.png`` motion priors (temporal_input 'prior'),
     ``flow_root`` the ``<video>.npz`` flow caches (temporal_input 'flow'), ``label_table`` an
     optional label-source CSV (else the manifest's gt), ``feature_cache`` the directory written
-    by :func:`stan.train.features.cache_features` (required with model.frozen_backbone).
+    by :func:`stan.inputs.features.cache_features` (required with model.frozen_backbone).
     """
     model_cfg = ModelConfig.from_dict(model_config)
     cfg = TrainConfig.from_dict(train_config)
     seed_everything(cfg.seed, threads=cfg.threads)
-    device = resolve_device(cfg.device)
+    device = resolve_device(cfg.device, "train.device")
     manifest = load_manifest(manifest_csv)
 
     model = build_model(model_cfg, seed=cfg.seed)
@@ -105,7 +106,7 @@ def train_model(
     start, losses = 0, []
     resume_path = last_checkpoint_path(out_checkpoint)
     if cfg.resume and resume_path.is_file():
-        ckpt = load_checkpoint(resume_path)
+        ckpt = load_checkpoint(resume_path, "stan-model")
         if trained_with(ckpt, model_cfg.to_dict(), cfg.to_dict()):
             model.load_state_dict(ckpt["model"])
             optimizer.load_state_dict(ckpt["optimizer"])
@@ -181,10 +182,10 @@ def train_model(
             tick = now
             progress.set_postfix(loss=f"{losses[-1]:.4f}")
             if step % cfg.checkpoint_every == 0 and step < cfg.steps:
-                save_checkpoint(resume_path, **state(step))
+                save_checkpoint(resume_path, "stan-model", state(step))
     final = state(cfg.steps)
     final["metrics"]["seconds_this_run"] = time.perf_counter() - t_start
-    save_checkpoint(out_checkpoint, **final)
+    save_checkpoint(out_checkpoint, "stan-model", final)
     if resume_path.is_file():
         resume_path.unlink()
     if cache is not None:

@@ -253,7 +253,7 @@ def motion_inputs(dataset, variant, videos):
 def feature_cache_inputs(wildcards):
     inputs = {
         "manifest": f"results/manifests/{wildcards.dataset}.csv",
-        "code": stan_sources("model"),
+        "code": stan_sources("model", "inputs", "runtime"),
     }
     if backbone_weights():
         inputs["backbone"] = backbone_weights()
@@ -272,7 +272,7 @@ def train_inputs(wildcards):
     inputs = {
         "manifest": f"results/manifests/{wildcards.dataset}.csv",
         "motion": motion_inputs(wildcards.dataset, wildcards.variant, videos),
-        "code": stan_sources("model", "train"),
+        "code": stan_sources("model", "inputs", "runtime", "train"),
     }
     if label_table(wildcards):
         inputs["labels"] = label_table(wildcards)
@@ -292,7 +292,7 @@ def predict_inputs(wildcards):
         "motion": motion_inputs(
             wildcards.dataset, wildcards.variant, [wildcards.video]
         ),
-        "code": stan_sources("model", "predict"),
+        "code": stan_sources("model", "inputs", "runtime", "predict"),
     }
     if config["model"]["frozen_backbone"]:
         inputs["features"] = (

@@ -6,7 +6,7 @@ rule train_motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",
         flows=prior_training_flows,
-        code=stan_sources("prior"),
+        code=stan_sources("prior", "runtime"),
     output:
         ckpt="results/models/prior/{dataset}.pt",
         history="results/models/prior/{dataset}.history.jsonl",
@@ -33,7 +33,7 @@ rule motion_prior:
         manifest="results/manifests/{dataset}.csv",
         flow=flow_path,
         ckpt="results/models/prior/{dataset}.pt",
-        code=stan_sources("prior"),
+        code=stan_sources("prior", "runtime"),
     output:
         directory("results/priors/{dataset}/{video}"),
     log:
