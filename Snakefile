@@ -32,6 +32,7 @@ include: "workflow/rules/predict.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/crf.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/bundle.smk"
 
 
 # Cheap bookkeeping rules run on the submitting machine, not as cluster jobs.

@@ -104,9 +104,7 @@ class FrameInputs:
         path = self.prior_root / video / f"{frame}.png"
         if not path.is_file():
             raise InputError(f"{path}: motion prior missing; run the prior stage for this dataset")
-        return np.clip(np.rint(resize_map(read_gray(path), size)), 0, 255).astype(np.uint8)[
-            ..., None
-        ]
+        return prior_input(read_gray(path), size)
 
     def _flow_colours(self, video: str, size: tuple[int, int]) -> np.ndarray:
         from stan.flow.cache import load_flow
@@ -127,9 +125,15 @@ class FrameInputs:
         )
 
 
+def prior_input(prior: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The network's motion input from an 8-bit (h, w) prior: uint8 (H, W, 1) at ``size``."""
+    resized = resize_map(np.asarray(prior), size)
+    return np.clip(np.rint(resized), 0, 255).astype(np.uint8)[..., None]
+
+
 def window_positions(target: int, frames_used: int, frame_step: int) -> list[int]:
     """Positions of a window's frames ending at ``target``; before the video start, frame 0 repeats."""
     return [max(0, target - (frames_used - 1 - k) * frame_step) for k in range(frames_used)]
 
 
-__all__ = ["FrameInputs", "resize_map", "resize_rgb", "window_positions"]
+__all__ = ["FrameInputs", "prior_input", "resize_map", "resize_rgb", "window_positions"]

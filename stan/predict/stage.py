@@ -45,10 +45,10 @@ class PredictConfig:
         return cfg
 
 
-def load_model(checkpoint: str | Path, device: str | torch.device = "auto"):
-    """(model in eval mode on ``device``, checkpoint dict) from a checkpoint file."""
+def load_model(checkpoint: str | Path | dict, device: str | torch.device = "auto"):
+    """(model in eval mode on ``device``, checkpoint dict) from a checkpoint file or dict."""
     device = resolve_device(device, "predict.device")
-    ckpt = load_checkpoint(checkpoint, "stan-model")
+    ckpt = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint, "stan-model")
     model = build_model(ModelConfig.from_dict(ckpt["model_config"]), load_backbone=False)
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval(), ckpt
