@@ -1,8 +1,8 @@
 """Seconds per frame of `stan predict --crf` on an 854x480 clip, per stage, and its peak memory.
 
 Usage: python bench/bench_predict_cli.py [--model BUNDLE] [--video bear] [--frames 80]
-       [--repeats 3] [--threads 2] [--settings exact fast] [--out bench/results/predict_cli.md]
-       [--quality-videos bus drift-turn]
+       [--repeats 3] [--threads 2] [--settings exact fast bf16] [--out bench/results/predict_cli.md]
+       [--quality-videos bus drift-turn] [--quality-frames 40]
 
 Each setting runs the command's own pipeline (``stan.cli.pipeline.VideoPredictor``, what
 ``stan predict`` calls) on the first ``--frames`` frames of a DAVIS-2016 sequence, in a fresh
@@ -11,8 +11,9 @@ worker processes) is its own. Frames are decoded before timing; PNG writing is n
 
 * ``exact``: the workflow's numerics (float32 VGG16 trunk, the bundle's CRF settings, by
   default full resolution);
-* ``fast``: ``--precision bfloat16 --crf-scale 0.5`` (trunk in bfloat16 with channels-last
-  memory, CRF on a half-size grid).
+* ``fast``: ``--crf-scale 0.5`` (CRF on a half-size grid);
+* ``bf16``: ``--crf-scale 0.5 --precision bfloat16`` (and the VGG16 trunk in bfloat16 with
+  channels-last memory: faster only on CPUs with bfloat16 instructions, e.g. AVX512-BF16/AMX).
 
 Without ``--model`` the bundle is built here from networks with random weights in the CPU
 configuration of workflow/configs/davis-cpu.yaml (STAN at 128x224 on the frozen HED VGG16,
@@ -20,7 +21,7 @@ the default motion prior, DIS flow, config.yaml's CRF): run time does not depend
 (same layers, same sizes, fixed CRF iterations), the maps are meaningless. Needs the HED weights
 (``--backbone``; default ``results/models/backbone/hed_vgg16.pt``, rule hed_weights).
 
-``--quality-videos``: the max F (mean over videos of each video's best-threshold F, the table's
+``--quality-videos``: on the first ``--quality-frames`` frames of those sequences, the max F (mean over videos of each video's best-threshold F, the table's
 ``maxF``) of the CRF maps of ``exact`` and ``fast`` on those DAVIS sequences. With a random
 model the CRF refines the flow-magnitude baseline's maps instead (the motion baseline of the
 workflow, ``stan.baseline``), which isolates the CRF-scale lever; the bfloat16 lever is then
@@ -44,7 +45,8 @@ from common import REPO, SHARED_DATA, machine, markdown_table, merged_config, wr
 
 SETTINGS = {
     "exact": {"precision": "float32", "crf": None},
-    "fast": {"precision": "bfloat16", "crf": {"scale": 0.5}},
+    "fast": {"precision": "float32", "crf": {"scale": 0.5}},
+    "bf16": {"precision": "bfloat16", "crf": {"scale": 0.5}},
 }
 STAGES = ("flow", "prior", "network", "crf")
 
@@ -116,10 +118,10 @@ def child(args) -> None:
     print(json.dumps({"seconds": result.seconds, "frames": len(frames), "peak_mb": peak / 1024}))
 
 
-def run_child(args, setting: str, save_maps: str = "", video: str | None = None) -> dict:
+def run_child(args, setting: str, save_maps: str = "", video: str = "", frames: int = 0) -> dict:
     cmd = [
         sys.executable, __file__, "--child", setting, "--model", args.model,
-        "--backbone", args.backbone, "--video", video or args.video, "--frames", str(args.frames),
+        "--backbone", args.backbone, "--video", video or args.video, "--frames", str(frames or args.frames),
         "--threads", str(args.threads), "--save-maps", save_maps,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO), "TQDM_DISABLE": "1"}
@@ -146,12 +148,12 @@ def quality(args, random_model: bool, work: Path) -> list[str]:
     lines, rows, worst = [], [], 0
     per_setting = {s: [] for s in args.settings}
     for video in args.quality_videos:
-        frames, names = frames_of(video, args.frames)
+        frames, names = frames_of(video, args.quality_frames)
         gt = [SHARED_DATA / "DAVIS" / "Annotations" / "480p" / video / f"{n}.png" for n in names]
         maps = {}
         for setting in args.settings:
             out = work / f"{video}-{setting}.npz"
-            run_child(args, setting, str(out), video)
+            run_child(args, setting, str(out), video, args.quality_frames)
             maps[setting] = np.load(out)
         if random_model:  # refine the motion baseline's maps with each setting's CRF
             from stan.baseline.flow_magnitude import FlowMagnitudeConfig, flow_magnitude_saliency
@@ -182,11 +184,15 @@ def quality(args, random_model: bool, work: Path) -> list[str]:
         rows.append([video, *(f"{per_setting[s][-1]:.4f}" for s in args.settings)])
     rows.append(["mean", *(f"{statistics.mean(per_setting[s]):.4f}" for s in args.settings)])
     what = "flow-magnitude baseline + CRF" if random_model else "STAN + CRF"
-    lines += ["", f"Max F of {what} maps (first {args.frames} frames of each sequence):", ""]
+    lines += [
+        "",
+        f"Max F of {what} maps (first {args.quality_frames} frames of each sequence):",
+        "",
+    ]
     lines.append(markdown_table(["sequence", *args.settings], rows))
     if random_model:
         lines += ["", f"Largest 8-bit difference between the settings' network maps (random "
-                  f"weights; the bfloat16 trunk): {worst}"]  # fmt: skip
+                  f"weights; {args.settings[0]} against {args.settings[-1]}): {worst}"]  # fmt: skip
     return lines
 
 
@@ -202,6 +208,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
     parser.add_argument("--quality-videos", nargs="*", default=[])
+    parser.add_argument("--quality-frames", type=int, default=40)
     parser.add_argument("--out", default=None)
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     parser.add_argument("--save-maps", default="", help=argparse.SUPPRESS)

@@ -149,7 +149,7 @@ def test_exit_codes(dag, tmp_path, monkeypatch, capsys):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 1000)
     assert cli.main(["predict", bundle, str(broken), "--out", out, *backbone]) == cli.EXIT_INPUT
-    assert "cannot read this video" in capsys.readouterr().err
+    assert f"{broken}: cannot open the video file" in capsys.readouterr().err
     one = tmp_path / "one"
     one.mkdir()
     shutil.copy(next(dag["frames"].glob("*.jpg")), one)

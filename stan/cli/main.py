@@ -24,6 +24,7 @@ import yaml
 from tqdm import tqdm
 
 from stan.io import InputError, atomic_path, read_image, write_png
+from stan.predict.api import read_video
 
 log = logging.getLogger("stan")
 
@@ -54,15 +55,20 @@ class CommandError(Exception):
 class Clip:
     """One video to map: a name, frame names and a way to read its frames."""
 
-    def __init__(self, name: str, source: str, frame_names: list[str] | None, paths=None):
-        self.name, self.source, self.frame_names, self.paths = name, source, frame_names, paths
+    def __init__(self, name: str, source: str, paths: list[Path] | None = None):
+        self.name, self.source, self.paths = name, source, paths
 
     def read(self) -> tuple[list[np.ndarray], list[str]]:
         if self.paths is not None:
             frames = [read_image(p) for p in self.paths]
             names = [Path(p).stem for p in self.paths]
         else:
-            frames = read_video(self.source)
+            try:
+                frames = read_video(self.source)
+            except InputError as error:
+                raise CommandError(
+                    f"{error} (is it a video file OpenCV can decode?)", EXIT_INPUT
+                ) from None
             names = [f"{i:05d}" for i in range(len(frames))]
         if len(frames) < 2:
             raise CommandError(
@@ -76,26 +82,6 @@ class Clip:
                 f"{self.source}: frames of different sizes {sorted(shapes)}", EXIT_INPUT
             )
         return frames, names
-
-
-def read_video(path: str | Path) -> list[np.ndarray]:
-    """All frames of a video file as RGB uint8 arrays (OpenCV)."""
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    if capture.isOpened():
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    capture.release()
-    if not frames:
-        raise CommandError(
-            f"{path}: cannot read this video (no frame could be decoded; is it a video file "
-            "OpenCV can open?)",
-            EXIT_INPUT,
-        )
-    return frames
 
 
 def _images_in(folder: Path) -> list[Path]:
@@ -113,7 +99,7 @@ def collect_clips(inputs: list[str]) -> list[Clip]:
             images = [Path(p) for p in matched if Path(p).suffix.lower() in IMAGE_SUFFIXES]
             rest = [p for p in matched if Path(p).suffix.lower() not in IMAGE_SUFFIXES]
             if images:
-                clips.append(Clip(images[0].parent.name or "frames", item, None, images))
+                clips.append(Clip(images[0].parent.name or "frames", item, images))
             clips += collect_clips(rest)
             continue
         path = Path(item)
@@ -121,9 +107,9 @@ def collect_clips(inputs: list[str]) -> list[Clip]:
             images = _images_in(path)
             if not images:
                 raise CommandError(f"{path}: no image files in this folder", EXIT_INPUT)
-            clips.append(Clip(path.resolve().name, str(path), None, images))
+            clips.append(Clip(path.resolve().name, str(path), images))
         elif path.is_file():
-            clips.append(Clip(path.stem, str(path), None))
+            clips.append(Clip(path.stem, str(path)))
         else:
             raise CommandError(f"{path}: no such file or folder", EXIT_INPUT)
     names = [c.name for c in clips]

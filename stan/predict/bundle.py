@@ -194,8 +194,6 @@ def unpack_bundle(
     """Write a bundle back as a STAN checkpoint (``stan-model``) and a motion-prior checkpoint
     (``stan-prior``) that the workflow's predict and prior stages read like their own."""
     stan, prior = bundle_checkpoints(read_bundle(bundle_path), backbone_weights)
-    stan.pop("format", None)
-    prior.pop("format", None)
     save_checkpoint(stan_out, "stan-model", stan)
     save_checkpoint(prior_out, "stan-prior", prior)
 
