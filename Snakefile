@@ -40,6 +40,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/crf.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/download.smk"
+include: "workflow/rules/bundle.smk"
 
 
 # Cheap bookkeeping rules run on the submitting machine, not as cluster jobs.

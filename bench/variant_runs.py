@@ -48,12 +48,13 @@ def run_name(overrides: dict) -> str:
 def finished_training(checkpoint: Path, model: dict, train: dict) -> float | None:
     """Training seconds of ``checkpoint`` if it was trained with exactly these settings, else None."""
     from stan.model.config import ModelConfig
-    from stan.train.checkpoint import load_checkpoint, trained_with
+    from stan.runtime import load_checkpoint
+    from stan.train.checkpoint import trained_with
     from stan.train.config import TrainConfig
 
     if not checkpoint.is_file():
         return None
-    ckpt = load_checkpoint(checkpoint)
+    ckpt = load_checkpoint(checkpoint, "stan-model")
     model_config = ModelConfig.from_dict(model).to_dict()
     same = trained_with(ckpt, model_config, TrainConfig.from_dict(train).to_dict())
     return float(ckpt["metrics"]["seconds_this_run"]) if same else None
@@ -63,7 +64,8 @@ def one_run(args, variant: str, config: dict, overrides: dict, work: Path, threa
     from stan.crf.stage import refine_video
     from stan.data.manifest import load_manifest, videos
     from stan.evaluate import score_method
-    from stan.train import cache_features, train_model
+    from stan.inputs.features import cache_features
+    from stan.train import train_model
 
     dataset = args.dataset
     model = {**config["model"], "variant": variant, **overrides.get("model", {})}

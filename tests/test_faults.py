@@ -319,7 +319,7 @@ def assert_damaged(call, path: Path) -> None:
 def test_corrupt_feature_cache(tmp_path, how):
     import h5py
 
-    from stan.train.features import read_cache_meta
+    from stan.inputs.features import read_cache_meta
 
     path = tmp_path / "v.h5"
     with h5py.File(path, "w") as h5:

@@ -208,7 +208,7 @@ def test_device_resolution_and_tf32_switch():
     assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
     if not torch.cuda.is_available():
         with pytest.raises(InputError, match="flow.device"):
-            resolve_device("cuda")
+            resolve_device("cuda", "flow.device")
     before = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
     with full_fp32():
         assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32

@@ -34,15 +34,13 @@ def test_unlabelled_videos_take_their_models_from_another_dataset(tmp_path):
     (tmp_path / "clips").mkdir()
     video_from_frames(frames[:8], tmp_path / "clips" / "walk.mp4")
     video_from_frames(frames[8:], tmp_path / "clips" / "run.mp4")
+    clips = {"adapter": "videos", "root": str(tmp_path / "clips"), "test_split": "all"}
     overlay = {
-        "datasets": ["clips"],
+        # the same clips twice: with the models trained on synthetic, and with their bundle
+        "datasets": ["clips", "bundled"],
         "data": {
-            "clips": {
-                "adapter": "videos",
-                "root": str(tmp_path / "clips"),
-                "test_split": "all",
-                "model_from": "synthetic",
-            }
+            "clips": {**clips, "model_from": "synthetic"},
+            "bundled": {**clips, "model_from": "results/bundles/synthetic/ST.pt"},
         },
         "evaluate": {"methods": ["flow-magnitude", "ST", "ST+crf"]},
     }
@@ -70,3 +68,11 @@ def test_unlabelled_videos_take_their_models_from_another_dataset(tmp_path):
     capture = cv2.VideoCapture(str(movies[0]))
     assert capture.read()[0]
     assert not (results / "tables/clips.csv").exists()  # nothing to score without ground truth
+    # The bundle (float16 weights) gives the workflow's own maps back to within 1/255.
+    assert (results / "models/bundle-ST/ST.pt").is_file()
+    for video in ("walk", "run"):
+        for own in sorted((results / "saliency/clips/ST" / video).glob("*.png")):
+            again = results / "saliency/bundled/ST" / video / own.name
+            a = cv2.imread(str(own), cv2.IMREAD_UNCHANGED).astype(int)
+            b = cv2.imread(str(again), cv2.IMREAD_UNCHANGED).astype(int)
+            assert np.abs(a - b).max() <= 1, (video, own.name)

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from hed_reference import HED
 
-from stan.model.hed import HED
 from stan.model.weights import convert_hed_weights
 
 SHARED = Path(

@@ -6,14 +6,15 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from toy_clips import make_toy_dataset
 
+from stan.inputs.features import cache_features
+from stan.inputs.frames import window_positions
 from stan.io import InputError, read_gray
 from stan.model import build_model
 from stan.predict import load_model, predict_clip, predict_dataset, predict_video_file
 from stan.predict.windows import predict_frames
-from stan.train import cache_features, train_model
-from stan.train.inputs import window_positions
-from stan.train.toy import make_toy_dataset
+from stan.train import train_model
 
 TINY = dict(
     variant="STAN",

@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from toy_clips import make_toy_dataset
 
 from stan.data.manifest import load_manifest
+from stan.inputs.features import FeatureCache, cache_features
+from stan.inputs.frames import window_positions
 from stan.io import InputError
 from stan.model.config import ModelConfig
-from stan.train import cache_features, train_model
+from stan.runtime import load_checkpoint
 from stan.train import loop as train_loop
-from stan.train.checkpoint import load_checkpoint
+from stan.train import train_model
 from stan.train.config import TrainConfig
 from stan.train.dataset import WindowDataset
-from stan.train.features import FeatureCache
-from stan.train.inputs import window_positions
-from stan.train.toy import make_toy_dataset
 
 TINY = dict(
     variant="STAN",
@@ -90,7 +90,7 @@ def test_training_is_deterministic_and_checkpoint_loads_with_weights_only(toy, t
     run(toy, tmp_path / "a")
     run(toy, tmp_path / "b")
     a = torch.load(tmp_path / "a" / "model.pt", weights_only=True)
-    b = load_checkpoint(tmp_path / "b" / "model.pt")
+    b = load_checkpoint(tmp_path / "b" / "model.pt", "stan-model")
     assert set(a) >= {"model", "model_config", "optimizer", "step", "metrics", "train_config"}
     assert a["step"] == 4 and a["model_config"] == ModelConfig.from_dict(TINY).to_dict()
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
@@ -114,13 +114,13 @@ def test_resume_gives_the_uninterrupted_result(toy, tmp_path, monkeypatch):
     monkeypatch.setattr(train_loop, "window_loss", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         run(toy, tmp_path / "cut")
-    assert load_checkpoint(tmp_path / "cut" / "model.last.pt")["step"] == 2
+    assert load_checkpoint(tmp_path / "cut" / "model.last.pt", "stan-model")["step"] == 2
     # The step log is an output only once complete (Snakemake deletes outputs before a rerun).
     assert not (tmp_path / "cut" / "train.jsonl").exists()
     monkeypatch.setattr(train_loop, "window_loss", real)
     run(toy, tmp_path / "cut")
-    full = load_checkpoint(tmp_path / "full" / "model.pt")["model"]
-    cut = load_checkpoint(tmp_path / "cut" / "model.pt")["model"]
+    full = load_checkpoint(tmp_path / "full" / "model.pt", "stan-model")["model"]
+    cut = load_checkpoint(tmp_path / "cut" / "model.pt", "stan-model")["model"]
     assert all(torch.equal(full[k], cut[k]) for k in full)
     records = {
         name: [json.loads(line) for line in (tmp_path / name / "train.jsonl").open()]
@@ -196,8 +196,8 @@ def test_train_config_validation():
 
 
 def _fingerprint():
+    from stan.inputs.features import trunk_fingerprint
     from stan.model import build_model
-    from stan.train.features import trunk_fingerprint
 
     return trunk_fingerprint(build_model(TINY).spatial_trunk)
 

@@ -25,12 +25,22 @@ DEFAULT_SCALE = 16.0
 LIMIT = np.iinfo(np.int16).max
 
 
+def quantize(flow: np.ndarray, scale: float = DEFAULT_SCALE) -> np.ndarray:
+    """The int16 values a flow is stored as (``flow * scale``, rounded, clipped)."""
+    return np.clip(np.rint(np.asarray(flow, np.float32) * scale), -LIMIT, LIMIT).astype(np.int16)
+
+
+def as_cached(flow: np.ndarray, scale: float = DEFAULT_SCALE) -> np.ndarray:
+    """The flow as :func:`load_flow` returns it after a :func:`save_flow` round trip."""
+    return quantize(flow, scale).astype(np.float32) / np.float32(scale)
+
+
 def save_flow(path: str | Path, flow: np.ndarray, frames: list[str], scale: float = DEFAULT_SCALE):
     """Quantise and write a video's flow (N, H, W, 2) float array."""
     flow = np.asarray(flow, dtype=np.float32)
     if flow.ndim != 4 or flow.shape[-1] != 2 or len(frames) != flow.shape[0]:
         raise ValueError(f"{path}: expected flow (N, H, W, 2) with N = {len(frames)} frames")
-    q = np.clip(np.rint(flow * scale), -LIMIT, LIMIT).astype(np.int16)
+    q = quantize(flow, scale)
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
             np.savez_compressed(f, flow=q, scale=np.float32(scale), frames=np.array(frames))

@@ -1,4 +1,4 @@
-"""Model configuration (config.yaml section ``model``) and the one ``build_model`` adapter.
+"""Model configuration (config.yaml section ``model``); :mod:`stan.model.build` builds the network.
 
 The paper's network (section 3, 4.2) and its ablations (4.4) are configurations of one code:
 
@@ -131,32 +131,3 @@ class ModelConfig:
         if isinstance(values, ModelConfig):
             return values
         return cls(**section_values(cls, values, "model"))
-
-
-def build_model(cfg: ModelConfig | dict, *, load_backbone: bool = True, seed: int = 0):
-    """Build a :class:`stan.model.stan.STAN` from its config.
-
-    ``load_backbone`` loads the pretrained trunk weights named by ``backbone_init`` /
-    ``backbone_weights`` (set it False when a checkpoint's weights will be loaded next).
-    ``seed`` draws the Gaussian extra-channel filters reproducibly.
-    """
-    import torch
-
-    from stan.model.stan import STAN
-    from stan.model.weights import init_trunk, load_vgg16_state
-
-    cfg = ModelConfig.from_dict(cfg)
-    model = STAN(cfg)
-    if load_backbone:
-        state = load_vgg16_state(cfg.backbone_init, cfg.backbone_weights)
-        generator = torch.Generator().manual_seed(seed)
-        init_trunk(model.spatial_trunk, state, extra_std=cfg.first_conv_std, generator=generator)
-        if model.temporal_trunk is not None:
-            init_trunk(
-                model.temporal_trunk, state, extra_std=cfg.first_conv_std, generator=generator
-            )
-    if cfg.frozen_backbone:
-        for trunk in (model.spatial_trunk, model.temporal_trunk):
-            if trunk is not None:
-                trunk.requires_grad_(False)
-    return model

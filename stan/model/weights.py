@@ -7,7 +7,7 @@ TensorFlow) and writes a plain torch state dict with torchvision key names:
 * the 13 convolutions ``block{b}/layers/conv2d[_k]/vars/{0,1}`` -> ``features.N.{weight,bias}``,
   Keras kernels [kh, kw, in, out] transposed to [out, in, kh, kw];
 * HED's side outputs ``dsn1..dsn5`` and ``fuse`` -> ``hed.dsn{k}.{weight,bias}`` and
-  ``hed.fuse.{weight,bias}`` (used by :mod:`stan.model.hed` to check the conversion).
+  ``hed.fuse.{weight,bias}`` (used by ``tests/hed_reference.py`` to check the conversion).
 
 HED was trained on BGR input minus (104.00699, 116.66877, 122.67892); the backbone's input
 normalisation ``hed`` in :mod:`stan.model.vgg` does exactly that, so frames stay RGB 0..255.

@@ -27,10 +27,11 @@ import cv2
 import numpy as np
 import torch
 
+from stan.inputs.frames import resize_rgb
 from stan.io import InputError, to_uint8, write_png
 from stan.predict.stage import load_model
 from stan.predict.windows import predict_frames
-from stan.train.features import resize_rgb
+from stan.runtime import resolve_device
 
 
 def dis_flows(
@@ -53,7 +54,7 @@ def motion_prior_function(
     This gives a raw clip the same kind of prior the network was trained with.
     """
     from stan.prior.model import load_checkpoint as load_prior
-    from stan.prior.model import prior_map, resolve_device
+    from stan.prior.model import prior_map
 
     model, cfg, _ = load_prior(prior_checkpoint, {"device": device}, resolve_device(device))
 

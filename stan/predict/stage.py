@@ -16,13 +16,13 @@ import torch
 from tqdm import tqdm
 
 from stan.data.manifest import load_manifest
+from stan.inputs.features import FeatureCache
+from stan.inputs.frames import FrameInputs
 from stan.io import InputError, read_image, to_uint8, write_png
-from stan.model.config import ModelConfig, build_model
+from stan.model.build import build_model
+from stan.model.config import ModelConfig
+from stan.runtime import load_checkpoint, resolve_device
 from stan.sections import section_values
-from stan.train.checkpoint import load_checkpoint
-from stan.train.determinism import resolve_device
-from stan.train.features import FeatureCache
-from stan.train.inputs import FrameInputs
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ class PredictConfig:
         return cfg
 
 
-def load_model(checkpoint: str | Path, device: str | torch.device = "auto"):
-    """(model in eval mode on ``device``, checkpoint dict) from a checkpoint file."""
-    device = resolve_device(device) if isinstance(device, str) else device
-    ckpt = load_checkpoint(checkpoint)
+def load_model(checkpoint: str | Path | dict, device: str | torch.device = "auto"):
+    """(model in eval mode on ``device``, checkpoint dict) from a checkpoint file or dict."""
+    device = resolve_device(device, "predict.device")
+    ckpt = checkpoint if isinstance(checkpoint, dict) else load_checkpoint(checkpoint, "stan-model")
     model = build_model(ModelConfig.from_dict(ckpt["model_config"]), load_backbone=False)
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval(), ckpt
@@ -78,7 +78,7 @@ def predict_dataset(
         else predict_config
     )
     torch.set_num_threads(cfg.threads)
-    device = resolve_device(cfg.device)
+    device = resolve_device(cfg.device, "predict.device")
     model, ckpt = load_model(checkpoint, device)
     model_cfg = model.cfg
     size = tuple(ckpt["input_size"])

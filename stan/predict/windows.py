@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import torch
 
+from stan.inputs.frames import window_positions
 from stan.model.branches import LEVELS
-from stan.train.inputs import window_positions
 
 # load(i) -> {'rgb': uint8 (H, W, 3) | None, 'motion': uint8 (H, W, M) | None,
 #             'features': {level: float16 (512, H/8, W/8)} | None}

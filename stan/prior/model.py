@@ -3,7 +3,8 @@ statistics) -> three-layer scorer; plus its checkpoint format.
 
 Checkpoint (a plain dict, ``torch.load(path, weights_only=True)``): ``model`` (state dict of
 :class:`MotionPriorNet`), ``model_config`` (the :class:`PriorConfig` as a dict), ``epoch``,
-``metrics`` (training history and the best validation scores) and ``format`` (``"stan-prior/3"``).
+``metrics`` (training history and the best validation scores) and ``format`` (``"stan-prior/3"``,
+checked by :func:`stan.runtime.load_checkpoint`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from stan.io import InputError, atomic_path, reading, to_uint8
+from stan.io import to_uint8
 from stan.prior.alexnet import FEATURE_CHANNELS, AlexNetFeatures, load_alexnet_features
 from stan.prior.config import MODEL_KEYS, PriorConfig
 from stan.prior.features import patch_features, pooled_features
@@ -23,8 +24,8 @@ from stan.prior.frame import PreparedFrame, prepare_frame
 from stan.prior.handcrafted import N_HANDCRAFTED
 from stan.prior.scorer import SuperpixelScorer
 from stan.prior.superpixels import upsample_labels
-
-FORMAT = "stan-prior/3"
+from stan.runtime import load_checkpoint as read_checkpoint
+from stan.runtime import save_checkpoint as write_checkpoint
 
 
 class MotionPriorNet(nn.Module):
@@ -94,25 +95,15 @@ def build_model(cfg: PriorConfig) -> MotionPriorNet:
     return model
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError("prior.device is 'cuda' but no CUDA device is available; use 'auto'")
-    return torch.device(name)
-
-
 def save_checkpoint(path, model: MotionPriorNet, cfg: PriorConfig, epoch: int, metrics: dict):
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    ckpt = {
-        "format": FORMAT,
+    entries = {
         "model": state,
         "model_config": cfg.to_dict(),
         "epoch": int(epoch),
         "metrics": metrics,
     }
-    with atomic_path(path) as tmp:
-        torch.save(ckpt, tmp)
+    write_checkpoint(path, "stan-prior", entries)
 
 
 def load_checkpoint(
@@ -120,15 +111,10 @@ def load_checkpoint(
 ) -> tuple[MotionPriorNet, PriorConfig, dict]:
     """Rebuild the network of a checkpoint; runtime keys (device, batch_size) come from ``params``.
 
+    ``path`` may also be a checkpoint dict already read (e.g. unpacked from a model bundle).
     Returns (model in eval mode on ``device``, its config, the checkpoint dict).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: motion-prior checkpoint not found; run `snakemake {path}`")
-    with reading(path, "motion-prior checkpoint"):
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise InputError(f"{path}: not a motion-prior checkpoint (format {FORMAT}); retrain it")
+    ckpt = read_checkpoint(path, "stan-prior") if isinstance(path, (str, Path)) else path
     merged = dict(params or {})
     merged.update({k: ckpt["model_config"][k] for k in MODEL_KEYS})
     merged["alexnet_weights"] = ""  # the weights are in the checkpoint

@@ -11,7 +11,8 @@ from tqdm import tqdm
 from stan.data.manifest import load_manifest
 from stan.flow.cache import load_flow, load_frames
 from stan.io import InputError, write_png
-from stan.prior.model import load_checkpoint, prior_map, resolve_device
+from stan.prior.model import load_checkpoint, prior_map
+from stan.runtime import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def write_motion_priors(
     Model settings come from the checkpoint; ``params`` (the ``prior`` config section) gives
     the runtime ones (device, batch_size).
     """
-    device = resolve_device(params.get("device", "auto"))
+    device = resolve_device(params.get("device", "auto"), "prior.device")
     model, cfg, _ = load_checkpoint(ckpt, params, device)
     manifest = load_manifest(manifest_csv)
     wanted = list(manifest.loc[manifest["video"] == video, "frame"])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,8 @@ from stan.io import InputError, atomic_path, read_mask
 from stan.prior.config import PriorConfig
 from stan.prior.frame import PreparedFrame, prepare_frame
 from stan.prior.labels import mask_to_work, superpixel_fractions
-from stan.prior.model import MotionPriorNet, build_model, resolve_device, save_checkpoint
+from stan.prior.model import MotionPriorNet, build_model, save_checkpoint
+from stan.runtime import resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,6 @@ class TrainFrame:
     name: str  # video/frame
     frame: PreparedFrame
     target: np.ndarray  # (n,) float32 fraction of salient pixels per superpixel
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def split_videos(videos: list[str], val_fraction: float, seed: int) -> tuple[list, list]:
@@ -155,7 +149,7 @@ def train_motion_prior(
     """
     cfg = PriorConfig.from_params(params)
     seed_everything(cfg.seed)
-    device = resolve_device(cfg.device)
+    device = resolve_device(cfg.device, "prior.device")
     manifest = load_manifest(manifest_csv)
     train_rows = manifest[manifest["split"] == "train"]
     rows = train_rows[kept_ground_truth(train_rows, sparse_gt_every)]

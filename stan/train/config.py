@@ -3,7 +3,7 @@
 The defaults are the paper's settings (section 4.2): 512x512 input, Adam with lr 1e-3, full
 fine-tuning (``model.frozen_backbone: false``), on a GPU when one is present. A CPU setting is
 the same code with other values, e.g. a smaller ``input_size``, ``model.frozen_backbone: true``
-with a feature cache (see :mod:`stan.train.features`), fewer steps and a cosine decay.
+with a feature cache (see :mod:`stan.inputs.features`), fewer steps and a cosine decay.
 """
 
 from __future__ import annotations

@@ -10,21 +10,21 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset
 
+from stan.inputs.features import FeatureCache
+from stan.inputs.frames import FrameInputs, window_positions
 from stan.io import InputError
 from stan.model.branches import LEVELS
 from stan.model.config import ModelConfig
 from stan.train.config import TrainConfig
-from stan.train.determinism import sample_rng
-from stan.train.features import FeatureCache
-from stan.train.inputs import (
-    FrameInputs,
-    flip_and_crop,
-    read_label_table,
-    scaled_size,
-    window_positions,
-)
+from stan.train.inputs import flip_and_crop, read_label_table, scaled_size
 
 log = logging.getLogger(__name__)
+
+
+def sample_rng(seed: int, index: int) -> np.random.Generator:
+    """Generator of the index-th training sample: sampling and augmentation depend only on
+    (seed, index), so a resumed run or a run with DataLoader workers draws the same windows."""
+    return np.random.default_rng([seed, index])
 
 
 def training_targets(

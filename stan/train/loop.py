@@ -21,13 +21,14 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from stan.data.manifest import load_manifest
+from stan.inputs.features import FeatureCache, trunk_fingerprint
 from stan.io import InputError
-from stan.model.config import ModelConfig, build_model
-from stan.train.checkpoint import load_checkpoint, save_checkpoint, trained_with
+from stan.model.build import build_model
+from stan.model.config import ModelConfig
+from stan.runtime import load_checkpoint, resolve_device, save_checkpoint, seed_everything
+from stan.train.checkpoint import trained_with
 from stan.train.config import TrainConfig
 from stan.train.dataset import MixedWindows, WindowDataset
-from stan.train.determinism import resolve_device, seed_everything
-from stan.train.features import FeatureCache, trunk_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def train_model(
     ``prior_root`` holds ``<video>/<frame>.png`` motion priors (temporal_input 'prior'),
     ``flow_root`` the ``<video>.npz`` flow caches (temporal_input 'flow'), ``label_table`` an
     optional label-source CSV (else the manifest's gt), ``feature_cache`` the directory written
-    by :func:`stan.train.features.cache_features` (required with model.frozen_backbone).
+    by :func:`stan.inputs.features.cache_features` (required with model.frozen_backbone).
 
     ``sources`` trains one model on several datasets at once: a list of dicts with the keys
     ``name``, ``manifest`` and optionally ``prior_root``, ``flow_root``, ``label_table``,
@@ -97,7 +98,7 @@ def train_model(
     model_cfg = ModelConfig.from_dict(model_config)
     cfg = TrainConfig.from_dict(train_config)
     seed_everything(cfg.seed, threads=cfg.threads)
-    device = resolve_device(cfg.device)
+    device = resolve_device(cfg.device, "train.device")
     if sources is None:
         sources = [
             {
@@ -148,7 +149,7 @@ def train_model(
     start, losses = 0, []
     resume_path = last_checkpoint_path(out_checkpoint)
     if cfg.resume and resume_path.is_file():
-        ckpt = load_checkpoint(resume_path)
+        ckpt = load_checkpoint(resume_path, "stan-model")
         if trained_with(ckpt, model_cfg.to_dict(), cfg.to_dict()):
             model.load_state_dict(ckpt["model"])
             optimizer.load_state_dict(ckpt["optimizer"])
@@ -230,10 +231,10 @@ def train_model(
             tick = now
             progress.set_postfix(loss=f"{losses[-1]:.4f}")
             if step % cfg.checkpoint_every == 0 and step < cfg.steps:
-                save_checkpoint(resume_path, **state(step))
+                save_checkpoint(resume_path, "stan-model", state(step))
     final = state(cfg.steps)
     final["metrics"]["seconds_this_run"] = time.perf_counter() - t_start
-    save_checkpoint(out_checkpoint, **final)
+    save_checkpoint(out_checkpoint, "stan-model", final)
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     os.replace(partial_log, log_path)
     if resume_path.is_file():

@@ -345,6 +345,13 @@ def bundle_file(wildcards):
     )
 
 
+def unbundle_inputs(wildcards):
+    inputs = {"bundle": bundle_file(wildcards), "code": script_code("unbundle.py")}
+    if backbone_weights():
+        inputs["backbone"] = backbone_weights()  # the frozen trunk is rebuilt from it
+    return inputs
+
+
 def model_source(dataset, seen=()):
     """The training set (or unpacked bundle) whose STAN models predict this dataset."""
     source = model_from(dataset)

@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from stan.inputs.features import cache_features
 from stan.logs import log_to
-from stan.train import cache_features
 
 log_to(snakemake.log[0])
 cache_features(

@@ -23,25 +23,13 @@ from torch import nn
 from tqdm import tqdm
 
 from stan.io import InputError
+from stan.runtime import resolve_device
 
 from .checkpoint import load_checkpoint, load_state_dict
 from .preprocess import network_size, pair_tensor, resize_pairs, restore_flow
 from .registry import build_model, check_model_name
 
 log = logging.getLogger(__name__)
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; anything else is passed to ``torch.device``."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(
-            f"device {device!r} requested (config key flow.device) but CUDA is not "
-            "available; use 'auto' or 'cpu'"
-        )
-    return resolved
 
 
 @contextlib.contextmanager
@@ -101,7 +89,7 @@ class FlowNet2Estimator:
             )
         self.model_name = model_name
         self.batch_size = batch_size
-        self.device = resolve_device(device)
+        self.device = resolve_device(device, "flow.device")
 
     def _finish(self, model: nn.Module) -> None:
         self.model = model.to(self.device).eval()

@@ -19,18 +19,18 @@ import json
 import logging
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from stan.data.manifest import load_manifest
+from stan.inputs.frames import resize_rgb
 from stan.io import InputError, atomic_path, read_image, reading
 from stan.model.branches import LEVELS
 from stan.model.config import ModelConfig
 from stan.model.vgg import VGG16Trunk, normalize_input
 from stan.model.weights import init_trunk, load_vgg16_state
-from stan.train.determinism import resolve_device
+from stan.runtime import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,6 @@ def trunk_fingerprint(trunk: torch.nn.Module) -> str:
         digest.update(key.encode())
         digest.update(value.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:16]
-
-
-def resize_rgb(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize an (h, w, C) image to size (H, W): area averaging when shrinking, else bilinear."""
-    h, w = size
-    shrink = image.shape[0] > h or image.shape[1] > w
-    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
 
 
 def build_trunk(model_cfg: ModelConfig) -> VGG16Trunk:
@@ -83,7 +76,7 @@ def cache_video_features(
     h, w = input_size
     if h % 8 or w % 8:
         raise InputError(f"train.input_size={list(input_size)}: both must be multiples of 8")
-    dev = resolve_device(device)
+    dev = resolve_device(device, "train.device")
     trunk = (trunk or build_trunk(model_cfg)).to(dev)
     paths = list(rows["image"])
     orig = read_image(paths[0]).shape[:2]

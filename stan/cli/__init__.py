@@ -1,0 +1,1 @@
+"""The `stan` command line (entry point `stan.cli.main:main`) and the video pipeline it runs."""

@@ -1,0 +1,230 @@
+"""A model bundle applied to the frames of one video: flow, motion prior, network, dense CRF.
+
+The engine of `stan predict`; it sits above the stages it chains (flow, prior, predict, crf).
+
+Every step is the workflow's own code with the bundle's settings, so the maps equal the
+workflow's maps of the same model (to float rounding):
+
+* flow: :func:`stan.flow.stage.pair_estimator` with the bundle's ``flow`` settings, the last
+  frame reusing the previous field, values rounded as the flow cache stores them;
+* prior: :func:`stan.prior.model.prior_map` (8-bit, frame size; on a CPU in ``workers``
+  processes), resized to the network's input as the predict stage reads prior PNGs;
+* network: frozen-backbone features in float16, as in the feature cache (a fine-tuned backbone
+  runs inside the model), sliding windows of :func:`stan.predict.windows.predict_frames`, maps
+  resized (bilinear) back to the frame size and rounded to 8 bits;
+* CRF (optional): :func:`stan.crf.dense.refine_map` on the 8-bit map, in ``workers`` processes.
+
+Two settings trade exactness for speed on a CPU (``stan predict --fast``): ``precision:
+"bfloat16"`` runs the VGG16 trunk in bfloat16 with channels-last memory, and the CRF's ``scale``
+(``crf.scale``) refines on a smaller grid.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import torch
+
+from stan.crf.config import CRFConfig
+from stan.flow.cache import as_cached, complete_last_frame
+from stan.flow.stage import pair_estimator
+from stan.inputs.frames import prior_input, resize_rgb
+from stan.io import InputError, to_uint8
+from stan.model.branches import LEVELS
+from stan.model.vgg import normalize_input
+from stan.predict.bundle import bundle_checkpoints
+from stan.predict.stage import load_model
+from stan.predict.windows import predict_frames
+from stan.prior.model import load_checkpoint as load_prior
+from stan.prior.model import prior_map
+from stan.runtime import resolve_device
+
+STAGES = ("flow", "prior", "network", "crf")
+PRECISIONS = ("float32", "bfloat16")
+
+
+@dataclass
+class VideoMaps:
+    """Maps of one video (uint8 (H, W) per frame) and the seconds each stage took."""
+
+    maps: list[np.ndarray]
+    crf: list[np.ndarray] | None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+_PRIOR = {}  # the motion prior of a worker process
+
+
+def _start_prior_worker(prior_ckpt: dict) -> None:
+    torch.set_num_threads(1)  # one process per core
+    model, cfg, _ = load_prior(prior_ckpt, {"device": "cpu"}, torch.device("cpu"))
+    _PRIOR.update(model=model, cfg=cfg)
+
+
+def _prior_map(flow: np.ndarray) -> np.ndarray:
+    return prior_map(_PRIOR["model"], flow, _PRIOR["cfg"], _PRIOR["cfg"].batch_size)
+
+
+def _refine(args) -> np.ndarray:
+    from stan.crf.dense import refine_map
+
+    frame, saliency, cfg = args
+    return to_uint8(refine_map(frame, saliency, cfg))
+
+
+class VideoPredictor:
+    """Loads a bundle once; :meth:`predict` maps any number of videos with it.
+
+    ``device``: auto, cpu, cuda or cuda:N. ``backbone_weights``: the backbone file when the
+    bundle references one (default: :func:`stan.predict.bundle.default_backbone_weights`).
+    ``crf``: CRF settings overriding the bundle's (e.g. ``{"scale": 0.5}``). ``precision``:
+    float32 (the workflow's numerics) or bfloat16 (trunk only). ``workers``: processes for the
+    prior (on a CPU) and the CRF.
+    """
+
+    def __init__(
+        self,
+        bundle: dict,
+        *,
+        device: str = "auto",
+        backbone_weights=None,
+        crf: dict | None = None,
+        precision: str = "float32",
+        batch_size: int = 8,
+        workers: int = 1,
+    ):
+        if precision not in PRECISIONS:
+            raise InputError(f"precision {precision!r}: use one of {list(PRECISIONS)}")
+        self.device = resolve_device(device, "--device")
+        stan_ckpt, prior_ckpt = bundle_checkpoints(bundle, backbone_weights)
+        self.model, _ = load_model(stan_ckpt, self.device)
+        self.cfg = self.model.cfg
+        self.size = tuple(stan_ckpt["input_size"])
+        self.frame_step = int(stan_ckpt.get("train_config", {}).get("frame_step", 1))
+        self.prior_model = self.prior_cfg = None
+        self.prior_ckpt = prior_ckpt
+        if self.cfg.spec.temporal and self.cfg.temporal_input == "prior":
+            self.prior_model, self.prior_cfg, _ = load_prior(
+                prior_ckpt, {"device": str(self.device)}, self.device
+            )
+        flow = dict(bundle["flow"])
+        self.flow_method = flow.pop("method", "dis")
+        self.flow_params = {**flow, "device": str(self.device)}
+        self.crf_cfg = CRFConfig.from_dict({**bundle.get("crf", {}), **(crf or {})})
+        self.precision = precision
+        self.batch_size = batch_size
+        self.workers = workers
+        if precision == "bfloat16":
+            self.model.spatial_trunk.to(memory_format=torch.channels_last)
+
+    # --- stages ---------------------------------------------------------------------------
+    def flows(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        pairs = pair_estimator(self.flow_method, self.flow_params)(list(frames))
+        return as_cached(complete_last_frame(pairs, frames[0].shape[:2]))
+
+    def motion(self, frames, flows) -> list[np.ndarray] | None:
+        if not self.cfg.spec.temporal:
+            return None
+        if self.cfg.temporal_input == "prior":
+            if self.workers > 1 and self.device.type == "cpu" and len(flows) > 1:
+                # SLIC and the superpixel statistics are single-threaded: one process per core
+                with ProcessPoolExecutor(
+                    min(self.workers, len(flows)), initializer=_start_prior_worker,
+                    initargs=(self.prior_ckpt,),
+                ) as pool:  # fmt: skip
+                    priors = list(pool.map(_prior_map, flows))
+            else:
+                cfg = self.prior_cfg
+                priors = [prior_map(self.prior_model, f, cfg, cfg.batch_size) for f in flows]
+            return [prior_input(p, self.size) for p in priors]
+        from stan.flow.visualize import flow_to_color
+
+        return [resize_rgb(flow_to_color(f), self.size) for f in flows]
+
+    @torch.no_grad()
+    def features(self, rgb: list[np.ndarray]) -> list[dict]:
+        """Frozen-trunk features of frames at the input size, float16 as in the feature cache."""
+        out = []
+        trunk = self.model.spatial_trunk
+        bf16 = self.precision == "bfloat16"
+        for start in range(0, len(rgb), self.batch_size):
+            batch = torch.from_numpy(np.stack(rgb[start : start + self.batch_size]))
+            x = normalize_input(
+                batch.permute(0, 3, 1, 2).float().to(self.device), None, self.cfg.norm
+            )
+            if bf16:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16):
+                feats = trunk(x)
+            arrays = {lv: feats[lv].float().half().cpu().numpy() for lv in LEVELS}
+            out += [{lv: arrays[lv][i] for lv in LEVELS} for i in range(len(batch))]
+        return out
+
+    def network(self, frames, motion) -> list[np.ndarray]:
+        rgb = [resize_rgb(f, self.size) for f in frames]
+        feats = self.features(rgb) if self.cfg.frozen_backbone else None
+
+        def load(i: int) -> dict:
+            item = {"motion": None if motion is None else motion[i]}
+            if feats is not None:
+                item["features"] = feats[i]
+            else:
+                item["rgb"] = rgb[i]
+            return item
+
+        h, w = frames[0].shape[:2]
+        maps = [None] * len(frames)
+        for i, prob in predict_frames(
+            self.model, len(frames), load, self.size, batch_size=self.batch_size,
+            frame_step=self.frame_step, device=self.device,
+        ):  # fmt: skip
+            maps[i] = to_uint8(cv2.resize(prob, (w, h), interpolation=cv2.INTER_LINEAR))
+        return maps
+
+    def refine(self, frames, maps) -> list[np.ndarray]:
+        jobs = [(f, m, self.crf_cfg) for f, m in zip(frames, maps, strict=True)]
+        parallel = self.workers > 1 and len(jobs) > 1
+        with (
+            ProcessPoolExecutor(min(self.workers, len(jobs))) if parallel else nullcontext() as pool
+        ):
+            return list((pool.map if parallel else map)(_refine, jobs))
+
+    # --- one video ------------------------------------------------------------------------
+    def predict(
+        self,
+        frames: Sequence[np.ndarray],
+        *,
+        crf: bool = False,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> VideoMaps:
+        """Maps (and CRF maps) of one video's RGB uint8 frames, all of one size, >= 2 frames."""
+        if len(frames) < 2:
+            raise InputError(f"{len(frames)} frame(s): a clip needs at least 2 frames for its flow")
+        shape = frames[0].shape
+        for i, frame in enumerate(frames):
+            if frame.shape != shape or frame.dtype != np.uint8 or frame.ndim != 3:
+                raise InputError(f"frame {i}: {frame.shape} {frame.dtype}, expected {shape} uint8")
+        seconds = {}
+
+        def timed(stage, run):
+            if on_stage:
+                on_stage(stage)
+            start = time.perf_counter()
+            result = run()
+            seconds[stage] = time.perf_counter() - start
+            return result
+
+        flows = timed("flow", lambda: self.flows(frames))
+        motion = timed("prior", lambda: self.motion(frames, flows))
+        maps = timed("network", lambda: self.network(frames, motion))
+        refined = timed("crf", lambda: self.refine(frames, maps)) if crf else None
+        return VideoMaps(maps, refined, seconds)
+
+
+__all__ = ["STAGES", "VideoMaps", "VideoPredictor"]
