@@ -4,11 +4,11 @@ skipped when absent), each with its own label source."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import pandas as pd
 import pytest
 import torch
@@ -19,6 +19,15 @@ REPO = Path(__file__).resolve().parents[1]
 FRAMES = 8
 
 
+def shrink(src: Path, dst: Path) -> None:
+    """A quarter-size copy (nearest neighbour for masks): the test's cost, not its logic."""
+    image = cv2.imread(str(src), cv2.IMREAD_UNCHANGED)
+    size = (image.shape[1] // 4, image.shape[0] // 4)
+    mask = bool({"Annotations", "GroundTruth"} & set(src.parts))
+    interp = cv2.INTER_NEAREST if mask else cv2.INTER_AREA
+    assert cv2.imwrite(str(dst), cv2.resize(image, size, interpolation=interp))
+
+
 def short_davis(root: Path, videos: list[str]) -> None:
     for video in videos:
         for sub, ext in (("JPEGImages", "jpg"), ("Annotations", "png")):
@@ -26,7 +35,7 @@ def short_davis(root: Path, videos: list[str]) -> None:
             dst = root / sub / "480p" / video
             dst.mkdir(parents=True)
             for path in src:
-                shutil.copy(path, dst / path.name)
+                shrink(path, dst / path.name)
 
 
 def short_segtrack(root: Path) -> None:
@@ -37,7 +46,7 @@ def short_segtrack(root: Path) -> None:
         if src.stem in stems:
             dst = root / src.relative_to(SEGTRACK_ROOT)
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(src, dst)
+            shrink(src, dst)
 
 
 @pytest.mark.slow
