@@ -38,7 +38,7 @@ def decoded_size(path: str, what: str, key: str) -> tuple[int, int]:
     except Exception as err:  # Pillow raises OSError, SyntaxError, ValueError, ...
         raise InputError(
             f"{path}: {what} cannot be decoded ({err}); the file is truncated or corrupt: "
-            f"replace it with an intact copy (dataset of config key {key})"
+            f"replace it with an intact copy (the dataset of config key {key})"
         ) from None
 
 
@@ -56,7 +56,7 @@ def check_lengths(df: pd.DataFrame, key: str) -> None:
 def check_frames(df: pd.DataFrame, key: str, threads: int = 1) -> list[tuple[int, int]]:
     """Decode every frame and mask of manifest rows ``df``; return the frame sizes (w, h)."""
 
-    def one(row) -> None:
+    def one(row) -> tuple[int, int]:
         size = decoded_size(row.image, "frame", key)
         if row.gt:
             gt_size = decoded_size(row.gt, "ground-truth mask", key)
