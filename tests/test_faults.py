@@ -344,12 +344,22 @@ def test_corrupt_checkpoints(tmp_path, how):
 
 
 def test_corrupt_tables(tmp_path):
+    from stan.evaluate import SCORE_COLUMNS, make_table
     from stan.evaluate.plots import load_curves
 
     curves = tmp_path / "m_curves.npz"
     np.savez(curves, thresholds=np.arange(256.0))
     damage(curves, "truncated")
     assert_damaged(lambda p: load_curves(p, "m"), curves)
+    # A score table cut at a row boundary still parses: it is caught by its missing videos.
+    scores = pd.DataFrame([[v, 8] + [0.5] * (len(SCORE_COLUMNS) - 2) for v in "abc"])
+    scores.columns = list(SCORE_COLUMNS)
+    paths = {m: tmp_path / f"{m}.csv" for m in ("A", "B")}
+    scores.to_csv(paths["A"], index=False)
+    scores.iloc[:2].to_csv(paths["B"], index=False)
+    with pytest.raises(InputError, match=f"{paths['B']}: scores videos that differ"):
+        make_table(paths, tmp_path / "table.csv")
+    assert not (tmp_path / "table.csv").exists()
 
 
 def test_stale_label_table(tmp_path):

@@ -67,9 +67,19 @@ def make_table(score_csvs: dict[str, Path], out_csv: Path) -> pd.DataFrame:
         raise InputError(
             "no score tables given; list methods under evaluate.methods in config.yaml"
         )
-    rows = [
-        dataset_scores(read_scores(path, method), method) for method, path in score_csvs.items()
-    ]
+    scores = {method: read_scores(path, method) for method, path in score_csvs.items()}
+    # Every method is scored on the same videos: a table missing some (a truncated CSV reads
+    # as a shorter one) would average over fewer videos without a word.
+    first, reference = next(iter(scores.items()))
+    for method, table in scores.items():
+        if set(table["video"]) != set(reference["video"]):
+            missing = sorted(set(reference["video"]) ^ set(table["video"]))
+            raise InputError(
+                f"{score_csvs[method]}: scores videos that differ from those of method "
+                f"{first!r} ({missing[:5]}); the table is damaged or stale: delete it "
+                f"(`rm {score_csvs[method]}`) and run snakemake again"
+            )
+    rows = [dataset_scores(table, method) for method, table in scores.items()]
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     with atomic_path(out_csv) as tmp:
         table.to_csv(tmp, index=False)
