@@ -44,27 +44,39 @@ def manifest_table(dataset):
 # Rules list the frames and masks they read (paths from the manifest) as inputs, so Snakemake's
 # own tracking applies to them: a file newer than a job's outputs reruns the job unless its
 # content equals what the job last saw (Snakemake keeps checksums of inputs up to 1 MB, as
-# frames and masks are). Changing one frame reruns that video's check_video job, its other
-# jobs and the dataset-level jobs whose inputs include it, and nothing else. Each list starts
-# with the videos' check records (results/checks/), so every frame is decoded and checked
-# before a job reads it. The manifest reruns when files are added, removed or renamed
-# (stan.data.stage.source_files).
-
-
-def video_files(wildcards):
-    """Frames and masks of one video (the inputs of its check_video job)."""
-    return dataset_files(wildcards.dataset, [wildcards.video], checked=False)
+# frames and masks are). Changing one frame reruns that video's jobs that read frames, and the
+# dataset-level jobs whose inputs include it, and nothing else; a mask, those that read masks.
+# Each list starts with the videos' check records (results/checks/: rules check_frames and
+# check_masks), so every file is decoded and checked before a job reads it. The manifest reruns
+# when files are added, removed or renamed (stan.data.stage.source_files).
 
 
 def dataset_files(dataset, videos, images=True, masks=True, checked=True):
     """Check records, frame and/or mask paths of the given videos, from the manifest."""
     df = manifest_table(dataset)
     df = df[df["video"].isin(set(videos))]
-    files = (
-        [f"results/checks/{dataset}/{v}.csv" for v in sorted(videos)] if checked else []
-    )
+    files = []
+    for kind, wanted in (("frames", images), ("masks", masks)):
+        if wanted and checked:
+            files += [
+                f"results/checks/{dataset}/{v}.{kind}.csv" for v in sorted(videos)
+            ]
     files += list(df["image"]) if images else []
     return files + ([gt for gt in df["gt"] if gt] if masks else [])
+
+
+def video_image_files(wildcards):
+    """The frames of one video (inputs of its check_frames job)."""
+    return dataset_files(
+        wildcards.dataset, [wildcards.video], masks=False, checked=False
+    )
+
+
+def video_mask_files(wildcards):
+    """The masks of one video (inputs of its check_masks job)."""
+    return dataset_files(
+        wildcards.dataset, [wildcards.video], images=False, checked=False
+    )
 
 
 def video_images(wildcards):
@@ -87,9 +99,10 @@ def test_masks(wildcards):
 
 def all_checks(wildcards):
     return [
-        f"results/checks/{dataset}/{video}.csv"
+        f"results/checks/{dataset}/{video}.{kind}.csv"
         for dataset in config["datasets"]
         for video in dataset_videos(dataset)
+        for kind in ("frames", "masks")
     ]
 
 
