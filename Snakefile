@@ -26,6 +26,7 @@ wildcard_constraints:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/common_inputs.smk"
 include: "workflow/rules/common_report.smk"
 include: "workflow/rules/common_download.smk"
 include: "workflow/rules/checks.smk"

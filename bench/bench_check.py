@@ -4,9 +4,9 @@ Usage: python bench/bench_check.py [--threads 1] [--repeats 3] [--out bench/out/
 
 Timed (median of ``--repeats`` runs, wall seconds): indexing the dataset (``index_davis``, what
 the manifest rule does besides writing the CSV, split files included), and the full decode of
-every frame and mask that the ``check_video`` jobs do (``check_frames`` over all videos, with
-``--threads`` decoding threads, as one job per video gets from its rule). The job start-up of
-each ``check_video`` job (a Python process importing the package, about a second) comes on top.
+every frame and mask that the ``check_frames`` and ``check_masks`` jobs do (over all videos, with
+``--threads`` decoding threads, as one job per video gets from its rule). The start-up of each
+check job (a Python process importing the package, about a second) comes on top.
 The load average is printed because a shared machine inflates wall times.
 """
 
@@ -20,8 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED_DATA, machine, markdown_table, median_time, write_report  # noqa: E402
 
-from stan.data.check import check_frames  # noqa: E402
+from stan.data.check import check_frames, check_masks  # noqa: E402
 from stan.data.davis import index_davis  # noqa: E402
+
+
+def check_video(rows, threads: int) -> None:
+    sizes = check_frames(rows, "data.davis.root", threads=threads)
+    check_masks(rows, dict(zip(rows["frame"], sizes, strict=True)), "data.davis.root", threads)
 
 
 def main() -> None:
@@ -37,10 +42,7 @@ def main() -> None:
     df = index_davis(root, videos[:1])
     index_s = median_time(lambda: index_davis(root, videos[:1]), args.repeats)
     check_s = median_time(
-        lambda: [
-            check_frames(rows, "data.davis.root", threads=args.threads)
-            for _, rows in df.groupby("video")
-        ],
+        lambda: [check_video(rows, args.threads) for _, rows in df.groupby("video")],
         args.repeats,
     )
     n_files = len(df) + int((df["gt"] != "").sum())

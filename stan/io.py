@@ -21,10 +21,16 @@ class InputError(ValueError):
     """Bad user input: a message that names the file and says how to fix it."""
 
 
-def damaged_error(path: str | os.PathLike, what: str, err: BaseException) -> InputError:
+REBUILD = "delete it (`rm {path}`) and run snakemake again: it rebuilds the file"
+
+
+def damaged_error(
+    path: str | os.PathLike, what: str, err: BaseException, fix: str = REBUILD
+) -> InputError:
     """The error for a cache, table or checkpoint that exists but cannot be read.
 
-    It names the file, says it is damaged and how to rebuild it. The reader's own message is
+    It names the file, says it is damaged and the ``fix`` (by default: delete it, the workflow
+    rebuilds it; ``{path}`` in it is filled in). The reader's own message is
     kept unless it advises unpickling (NumPy and PyTorch do so for a corrupt file), which is
     never the fix for a file this pipeline wrote.
     """
@@ -32,21 +38,18 @@ def damaged_error(path: str | os.PathLike, what: str, err: BaseException) -> Inp
     detail = type(err).__name__
     if text and "pickle" not in text.lower():
         detail += f": {text.splitlines()[0][:100]}"
-    return InputError(
-        f"{path}: damaged {what} ({detail}); delete it (`rm {path}`) and run snakemake "
-        "again: it rebuilds the file"
-    )
+    return InputError(f"{path}: damaged {what} ({detail}); {fix.format(path=path)}")
 
 
 @contextlib.contextmanager
-def reading(path: str | os.PathLike, what: str) -> Iterator[None]:
+def reading(path: str | os.PathLike, what: str, fix: str = REBUILD) -> Iterator[None]:
     """Turn any failure to read ``path`` inside the block into :func:`damaged_error`."""
     try:
         yield
     except InputError:
         raise
     except Exception as err:
-        raise damaged_error(path, what, err) from None
+        raise damaged_error(path, what, err, fix) from None
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:

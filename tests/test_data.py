@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stan.data.check import check_frames
+from stan.data.check import check_frames, check_masks
 from stan.data.davis import index_davis, official_splits
 from stan.data.manifest import load_manifest, validate_manifest, write_manifest
 from stan.data.synthetic import SyntheticConfig, render_video
@@ -75,7 +75,10 @@ def test_davis_errors(tmp_path, tiny_synthetic):
     video = sorted((root / "Annotations" / "480p").iterdir())[0]
     cv2.imwrite(str(video / "00000.png"), np.zeros((10, 10), np.uint8))
     with pytest.raises(InputError, match="00000.png: mask size 10x10 differs"):
-        check_frames(index_davis(root, "val"), "data.davis.root")
+        df = index_davis(root, "val")
+        rows = df[df["video"] == video.name]
+        sizes = dict(zip(rows["frame"], check_frames(rows, "data.davis.root"), strict=True))
+        check_masks(rows, sizes, "data.davis.root")
     # An empty sequence.
     (root / "JPEGImages" / "480p" / "empty").mkdir()
     with pytest.raises(InputError, match="empty sequence"):

@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 import yaml
 
-from stan.io import InputError
+from stan.io import InputError, read_image
 
 log = logging.getLogger(__name__)
 
@@ -315,8 +315,6 @@ def check_erase_file(
     """Load the erase file of ``video`` and check its regions against the video's ``frames``
     and the size of its frame ``image``; the coarse-label job and the workflow (before any job
     runs) both call it."""
-    from stan.io import read_image
-
     erase = load_erase_file(path, video)
     check_regions(erase, frames, read_image(image).shape[:2])
     return erase

@@ -47,7 +47,7 @@ def source_files(adapter: str, settings: dict) -> list[str]:
 
     DAVIS: the frame and mask folders (a folder's time changes when a file is added, removed or
     renamed in it), the split files and ``db_info.yml``; changing a frame in place does not
-    rerun the manifest (the video's ``check_video`` job and the rules reading the frame rerun).
+    rerun the manifest (the video's ``check_frames`` job and the rules reading the frame do).
     The other adapters convert masks or decode videos while indexing, so every file under their
     root counts. The synthetic set is the workflow's own output (tracked as a folder).
     """

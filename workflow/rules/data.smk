@@ -39,17 +39,17 @@ checkpoint manifest:
         "../scripts/manifest.py"
 
 
-# Decodes every frame and mask of one video (truncated or corrupt files, mask sizes): the rules
-# that read a video's frames list its record as an input, so a changed frame is checked first.
-rule check_video:
+# Decode every frame, then every mask, of one video (truncated or corrupt files, sizes): a rule
+# that reads a video's frames lists its frame record, one that reads its masks its mask record.
+rule check_frames:
     input:
         manifest="results/manifests/{dataset}.csv",
-        frames=video_files,
-        code=script_code("check_video.py"),
+        images=video_image_files,
+        code=script_code("check_frames.py"),
     output:
-        "results/checks/{dataset}/{video}.csv",
+        "results/checks/{dataset}/{video}.frames.csv",
     log:
-        "results/logs/data/check/{dataset}/{video}.log",
+        "results/logs/data/check/{dataset}/{video}.frames.log",
     conda:
         "../../envs/stan.yaml"
     threads: VIDEO_JOB_THREADS
@@ -57,7 +57,27 @@ rule check_video:
         mem_mb=1000,
         runtime=30,
     script:
-        "../scripts/check_video.py"
+        "../scripts/check_frames.py"
+
+
+rule check_masks:
+    input:
+        manifest="results/manifests/{dataset}.csv",
+        frames="results/checks/{dataset}/{video}.frames.csv",
+        masks=video_mask_files,
+        code=script_code("check_masks.py"),
+    output:
+        "results/checks/{dataset}/{video}.masks.csv",
+    log:
+        "results/logs/data/check/{dataset}/{video}.masks.log",
+    conda:
+        "../../envs/stan.yaml"
+    threads: VIDEO_JOB_THREADS
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    script:
+        "../scripts/check_masks.py"
 
 
 rule data:

@@ -1,0 +1,11 @@
+from stan.data.check import check_video_frames
+from stan.logs import log_to
+
+log_to(snakemake.log[0])
+check_video_frames(
+    snakemake.input.manifest,
+    snakemake.wildcards.video,
+    snakemake.output[0],
+    snakemake.wildcards.dataset,
+    threads=snakemake.threads,
+)
