@@ -17,11 +17,13 @@ report: "workflow/report/workflow.rst"
 
 
 wildcard_constraints:
-    variant="OS|ST|STC|STL|STLC|STAN",
+    variant="(OS|ST|STC|STL|STLC|STAN)(-s[1-9][0-9]*)?",
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/common_report.smk"
+include: "workflow/rules/common_evaluate.smk"
+include: "workflow/rules/common_cv.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/baseline.smk"

@@ -52,7 +52,7 @@ def stan_sources(*packages):
 
 
 def flow_root(wildcards):
-    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
+    return f"results/flow/{cache_dataset(wildcards.dataset)}/{config['flow']['method']}"
 
 
 def flow_path(wildcards):
@@ -63,13 +63,17 @@ def manifest_inputs(wildcards):
     inputs = {"code": stan_sources("data")}
     if dataset_adapter(wildcards.dataset) == "synthetic":
         inputs["root"] = "results/datasets/synthetic"
+    if dataset_adapter(wildcards.dataset) == "fold":
+        inputs["root"] = (
+            f"results/manifests/{dataset_settings(wildcards.dataset)['of']}.csv"
+        )
     return inputs
 
 
 def manifest_settings(wildcards):
     settings = dict(dataset_settings(wildcards.dataset))
-    if dataset_adapter(wildcards.dataset) == "synthetic":
-        settings["root"] = "results/datasets/synthetic"
+    if dataset_adapter(wildcards.dataset) in ("synthetic", "fold"):
+        settings["root"] = manifest_inputs(wildcards)["root"]
     return settings
 
 
@@ -88,7 +92,7 @@ def all_flow_files(wildcards):
     files = []
     for dataset in config["datasets"]:
         for video in dataset_videos(dataset):
-            files.append(f"results/flow/{dataset}/{method}/{video}.npz")
+            files.append(f"results/flow/{cache_dataset(dataset)}/{method}/{video}.npz")
             if config["flow"]["export_flo"]:
                 files.append(f"results/flo/{dataset}/{method}/{video}")
     return files
@@ -96,7 +100,7 @@ def all_flow_files(wildcards):
 
 def all_baseline_maps(wildcards):
     return [
-        f"results/saliency/{dataset}/flow-magnitude/{video}"
+        f"{saliency_root(dataset, 'flow-magnitude')}/{video}"
         for dataset in config["datasets"]
         for video in dataset_videos(dataset, "test")
     ]
@@ -107,6 +111,8 @@ def saliency_root(dataset, method):
     PRIOR_METHOD, otherwise results/saliency/<dataset>/<method>."""
     if method == PRIOR_METHOD:
         return f"results/priors/{dataset}"
+    if method == "flow-magnitude":  # split-free: folds share their base dataset's maps
+        return f"results/saliency/{cache_dataset(dataset)}/{method}"
     return f"results/saliency/{dataset}/{method}"
 
 
@@ -213,7 +219,7 @@ def all_label_tables(wildcards):
 def uses_temporal_stream(variant):
     from stan.model.config import VARIANTS
 
-    return VARIANTS[variant].temporal
+    return VARIANTS[variant_base(variant)].temporal
 
 
 def backbone_weights():
@@ -229,7 +235,7 @@ def model_settings(wildcards):
     """The `model` config section for one variant (feature caches share the variant-free part)."""
     settings = {**config["model"], "backbone_weights": backbone_weights()}
     if hasattr(wildcards, "variant"):
-        settings["variant"] = wildcards.variant
+        settings["variant"] = variant_base(wildcards.variant)
     return settings
 
 
@@ -245,7 +251,7 @@ def motion_inputs(dataset, variant, videos):
     if config["model"]["temporal_input"] == "prior":
         return [f"results/priors/{dataset}/{video}" for video in videos]
     return [
-        f"results/flow/{dataset}/{config['flow']['method']}/{video}.npz"
+        f"results/flow/{cache_dataset(dataset)}/{config['flow']['method']}/{video}.npz"
         for video in videos
     ]
 
@@ -277,9 +283,7 @@ def train_inputs(wildcards):
     if label_table(wildcards):
         inputs["labels"] = label_table(wildcards)
     if config["model"]["frozen_backbone"]:
-        inputs["features"] = [
-            f"results/features/{wildcards.dataset}/{v}.h5" for v in videos
-        ]
+        inputs["features"] = [f"{feature_root(wildcards)}/{v}.h5" for v in videos]
     elif backbone_weights():
         inputs["backbone"] = backbone_weights()
     return inputs
@@ -295,18 +299,17 @@ def predict_inputs(wildcards):
         "code": stan_sources("model", "predict"),
     }
     if config["model"]["frozen_backbone"]:
-        inputs["features"] = (
-            f"results/features/{wildcards.dataset}/{wildcards.video}.h5"
-        )
+        inputs["features"] = f"{feature_root(wildcards)}/{wildcards.video}.h5"
     return inputs
 
 
+def feature_root(wildcards):
+    """Feature caches of a dataset's videos (a fold shares its base dataset's)."""
+    return f"results/features/{cache_dataset(wildcards.dataset)}"
+
+
 def predict_feature_root(wildcards):
-    return (
-        f"results/features/{wildcards.dataset}"
-        if config["model"]["frozen_backbone"]
-        else ""
-    )
+    return feature_root(wildcards) if config["model"]["frozen_backbone"] else ""
 
 
 def evaluated_variants():
@@ -314,7 +317,7 @@ def evaluated_variants():
     from stan.model.config import VARIANTS
 
     names = [m.removesuffix(CRF_SUFFIX) for m in config["evaluate"]["methods"]]
-    return [v for v in VARIANTS if v in names]
+    return [n for n in dict.fromkeys(names) if variant_base(n) in VARIANTS]
 
 
 def all_checkpoints(wildcards):

@@ -76,10 +76,10 @@ rule train_model:
         gpu=gpu_request,
     params:
         model=model_settings,
-        train=config["train"],
+        train=train_settings,
         prior_root="results/priors/{dataset}",
         flow_root=flow_root,
-        feature_root="results/features/{dataset}",
+        feature_root=feature_root,
         label_table=label_table,
     script:
         "../scripts/train_model.py"

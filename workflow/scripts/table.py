@@ -3,7 +3,11 @@ from stan.logs import log_to
 
 log_to(snakemake.log[0])
 methods = snakemake.params.methods
-make_table(dict(zip(methods, snakemake.input.scores, strict=True)), snakemake.output.table)
+make_table(
+    dict(zip(methods, snakemake.input.scores, strict=True)),
+    snakemake.output.table,
+    dict(zip(methods, snakemake.input.curves, strict=True)),
+)
 plot_pr(
     dict(zip(methods, snakemake.input.curves, strict=True)),
     snakemake.output.plot,

@@ -1,0 +1,35 @@
+# Helper functions of the evaluate stage (rule files hold rules only).
+
+
+def threshold_videos(dataset):
+    """evaluate.threshold_videos training videos, evenly spaced in name order: their maps choose
+    the trained J/F threshold of each method."""
+    train = dataset_videos(dataset, "train")
+    n = min(config["evaluate"]["threshold_videos"], len(train))
+    if n == 0:
+        return []
+    return [train[round(i * (len(train) - 1) / max(n - 1, 1))] for i in range(n)]
+
+
+def method_threshold_maps(wildcards):
+    root = saliency_root(wildcards.dataset, wildcards.method)
+    return [f"{root}/{video}" for video in threshold_videos(wildcards.dataset)]
+
+
+def method_threshold_videos(wildcards):
+    return threshold_videos(wildcards.dataset)
+
+
+def score_inputs(wildcards):
+    """Inputs of a method's test scoring: its maps and, when trained thresholds are on, the
+    curves of its maps on the threshold videos."""
+    inputs = {
+        "manifest": f"results/manifests/{wildcards.dataset}.csv",
+        "maps": method_maps(wildcards),
+        "code": stan_sources("metrics", "evaluate"),
+    }
+    if threshold_videos(wildcards.dataset):
+        inputs["threshold"] = (
+            f"results/scores/{wildcards.dataset}/train/{wildcards.method}_curves.npz"
+        )
+    return inputs
