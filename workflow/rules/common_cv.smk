@@ -39,7 +39,9 @@ def fold_datasets(base):
     folds = [
         name
         for name, settings in config["data"].items()
-        if settings.get("adapter") == "fold" and settings.get("of") == base
+        if settings.get("adapter") == "fold"
+        and settings.get("of") == base
+        and OOF_MARK not in name
     ]
     if not folds:
         raise ValueError(
@@ -55,3 +57,40 @@ def cv_tables(wildcards):
 
 def cv_fold_names(wildcards):
     return fold_datasets(wildcards.base)
+
+
+# --- out-of-fold motion priors (prior.out_of_fold) ---
+
+# Sub-fold datasets <dataset>-oof<j> (adapter fold) train the out-of-fold prior models.
+OOF_MARK = "-oof"
+
+
+def add_out_of_fold_sections():
+    """Add the sub-fold sections <name>-oof<j> of every dataset when prior.out_of_fold is set."""
+    folds = config["prior"].get("out_of_fold", 0)
+    if not folds:
+        return
+    for name in [n for n in config["data"] if OOF_MARK not in n]:
+        for fold in range(folds):
+            config["data"].setdefault(
+                f"{name}{OOF_MARK}{fold}",
+                {"adapter": "fold", "of": name, "folds": folds, "fold": fold},
+            )
+
+
+add_out_of_fold_sections()
+
+
+def prior_checkpoint(wildcards):
+    """The prior model that writes one video's maps: with prior.out_of_fold = K, a training
+    video's comes from the model of the sub-fold dataset that holds it out."""
+    from stan.data.folds import fold_videos
+
+    folds = config["prior"].get("out_of_fold", 0)
+    dataset = wildcards.dataset
+    if folds and OOF_MARK not in dataset:
+        train = dataset_videos(dataset, "train")
+        for fold in range(folds):
+            if wildcards.video in fold_videos(train, folds, fold):
+                return f"results/models/prior/{dataset}{OOF_MARK}{fold}.pt"
+    return f"results/models/prior/{dataset}.pt"

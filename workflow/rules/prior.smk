@@ -32,7 +32,7 @@ rule motion_prior:
     input:
         manifest="results/manifests/{dataset}.csv",
         flow=flow_path,
-        ckpt="results/models/prior/{dataset}.pt",
+        ckpt=prior_checkpoint,
         code=stan_sources("prior"),
     output:
         directory("results/priors/{dataset}/{video}"),
