@@ -33,3 +33,10 @@ def score_inputs(wildcards):
             f"results/scores/{wildcards.dataset}/train/{wildcards.method}_curves.npz"
         )
     return inputs
+
+
+def predict_settings(wildcards):
+    """The `predict` section of one per-video job: the job names its video, so the split filter
+    (predict.split, for the stan command) is `all`: training videos are predicted too when their
+    maps choose the trained threshold."""
+    return {**config["predict"], "split": "all"}

@@ -18,7 +18,7 @@ rule predict:
         runtime=60,
         gpu=gpu_request,
     params:
-        predict=config["predict"],
+        predict=predict_settings,
         prior_root="results/priors/{dataset}",
         flow_root=flow_root,
         feature_root=predict_feature_root,
