@@ -22,7 +22,7 @@ report: "workflow/report/workflow.rst"
 
 
 wildcard_constraints:
-    variant="OS|ST|STC|STL|STLC|STAN",
+    variant="(OS|ST|STC|STL|STLC|STAN)(-s[1-9][0-9]*)?",
 
 
 include: "workflow/rules/common.smk"
@@ -30,6 +30,8 @@ include: "workflow/rules/common_inputs.smk"
 include: "workflow/rules/common_report.smk"
 include: "workflow/rules/common_download.smk"
 include: "workflow/rules/checks.smk"
+include: "workflow/rules/common_evaluate.smk"
+include: "workflow/rules/common_cv.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/flow.smk"
 include: "workflow/rules/baseline.smk"

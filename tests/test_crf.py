@@ -110,6 +110,12 @@ def test_config_errors_name_the_key():
         CRFConfig(bilateral_srgb=0)
     with pytest.raises(InputError, match="crf.scale"):
         CRFConfig(scale=1.5)
+    with pytest.raises(InputError, match="crf.normalize"):
+        CRFConfig(normalize="max")
+    with pytest.raises(InputError, match="crf.keep_input"):
+        CRFConfig(keep_input=1.0)
+    with pytest.raises(InputError, match="crf.peak_percentile"):
+        CRFConfig(peak_percentile=0)
 
 
 def tiny_video(root: Path, n_frames: int = 3) -> pd.DataFrame:
@@ -162,3 +168,47 @@ def test_missing_pydensecrf_is_a_clear_error(monkeypatch):
     image, mask = synthetic_object()
     with pytest.raises(ImportError, match="pydensecrf2"):
         refine_map(image, blurred_map(mask))
+
+
+def weak_map(mask: np.ndarray, peak: float = 0.3) -> np.ndarray:
+    """A map with the right ranking but a low peak (an undertrained network): 8-bit."""
+    blurred = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 4)
+    return np.rint(blurred / blurred.max() * peak * 255).astype(np.uint8)
+
+
+def test_a_weak_map_is_erased_read_as_is_and_kept_when_normalised():
+    """Peak 0.3: no pixel has P(salient) > 0.5, so map / 255 as the unary labels everything
+    background; stretched per frame (the default) or by the video's peak the object survives."""
+    image, mask = synthetic_object()
+    weak = weak_map(mask)
+    raw = refine_map(image, weak, CRFConfig(normalize="none"))
+    assert (raw > 0.5).sum() == 0
+    for cfg in (CRFConfig(), CRFConfig(normalize="video")):
+        refined = refine_map(image, weak, cfg, peak=weak.max() / 255)
+        assert iou(refined > 0.5, mask) > 0.9, cfg.normalize
+    # per-frame stretch: the result does not depend on the map's scale
+    np.testing.assert_allclose(
+        refine_map(image, weak), refine_map(image, weak_map(mask, 0.9)), atol=0.02
+    )
+    with pytest.raises(InputError, match="needs the video's peak"):
+        refine_map(image, weak, CRFConfig(normalize="video"))
+
+
+def test_keep_input_blends_the_marginal_with_the_normalised_map():
+    image, mask = synthetic_object()
+    coarse = np.rint(blurred_map(mask) * 255).astype(np.uint8)
+    marginal = refine_map(image, coarse)
+    blended = refine_map(image, coarse, CRFConfig(keep_input=0.25))
+    stretched = (coarse - coarse.min()) / (coarse.max() - coarse.min())
+    np.testing.assert_allclose(blended, 0.75 * marginal + 0.25 * stretched, atol=1e-5)
+
+
+def test_refine_video_with_the_video_peak(tmp_path):
+    manifest = tiny_video(tmp_path, n_frames=2)
+    for row in manifest.itertuples():  # make the maps weak: peak 0.3
+        path = tmp_path / "maps" / "vid" / f"{row.frame}.png"
+        write_png(path, np.rint(read_gray(path) * 0.3).astype(np.uint8))
+    out = tmp_path / "crf" / "vid"
+    refine_video(manifest, "vid", tmp_path / "maps" / "vid", out, {"normalize": "video"})
+    for row in manifest.itertuples():
+        assert iou(read_gray(out / f"{row.frame}.png") > 127, read_mask(row.gt)) > 0.9

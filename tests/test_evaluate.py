@@ -9,9 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stan.evaluate import SCORE_COLUMNS, TABLE_COLUMNS, make_table, plot_pr, score_method
+from stan.evaluate import (
+    SCORE_COLUMNS,
+    TABLE_COLUMNS,
+    dataset_maxf,
+    make_table,
+    plot_pr,
+    score_method,
+    trained_threshold,
+)
 from stan.io import InputError, read_gray, read_mask, write_png
-from stan.metrics import frame_scores, summarize_frames
+from stan.metrics import binarize, frame_scores, jaccard, jaccard_curve, summarize_frames
 
 H, W = 48, 64
 
@@ -190,3 +198,78 @@ def test_make_table_skips_undefined_jf(tmp_path):
 def test_make_table_missing_scores(tmp_path):
     with pytest.raises(InputError, match="'STAN' not found"):
         make_table({"STAN": tmp_path / "nope.csv"}, tmp_path / "t.csv")
+
+
+def test_dataset_maxf_is_the_best_of_one_curve_over_all_frames(tmp_path):
+    """Hand-computed: two videos of 1 and 3 frames whose best thresholds differ.
+
+    Video a (1 frame) peaks at index 0 (F 0.9), video b (3 frames) at index 1 (F 0.6). The mean of
+    per-video maxima is 0.75; one curve over the 4 frames is (0.9 + 3*0.2)/4 = 0.375 at index 0
+    and (0.1 + 3*0.6)/4 = 0.475 at index 1, so the dataset-level best F is 0.475.
+    """
+    curves = np.zeros((2, 256))
+    curves[0, :2] = [0.9, 0.1]
+    curves[1, :2] = [0.2, 0.6]
+    np.savez(tmp_path / "c.npz", videos=np.array(["a", "b"]), video_fmeasure=curves)
+    scores = pd.DataFrame([{c: 0.5 for c in SCORE_COLUMNS}, {c: 0.5 for c in SCORE_COLUMNS}])
+    scores["video"] = ["a", "b"]
+    scores["n_frames"] = [1, 3]
+    scores["maxF"] = [0.9, 0.6]
+    scores.to_csv(tmp_path / "m.csv", index=False)
+    row = make_table({"m": tmp_path / "m.csv"}, tmp_path / "t.csv", {"m": tmp_path / "c.npz"})
+    assert row.loc[0, "maxF"] == pytest.approx(0.75)
+    assert row.loc[0, "maxF_dataset"] == pytest.approx(0.475)
+    assert dataset_maxf(scores, tmp_path / "c.npz", "m") == pytest.approx(0.475)
+    with pytest.raises(InputError, match="videos differ"):
+        dataset_maxf(scores.iloc[::-1], tmp_path / "c.npz", "m")
+
+
+def test_dataset_maxf_matches_pysodmetrics_over_all_frames(dataset, tmp_path):
+    """One PySODMetrics Fmeasure fed every scored frame of the dataset gives maxF_dataset."""
+    py_sod_metrics = pytest.importorskip("py_sod_metrics")
+    preds = tmp_path / "saliency" / "blur"
+    write_predictions(dataset, preds, lambda gt: np.roll(blurred(gt), 3, axis=1))
+    score_method(dataset, preds, "blur", tmp_path / "s.csv", tmp_path / "c.npz")
+    row = make_table({"blur": tmp_path / "s.csv"}, tmp_path / "t.csv", {"blur": tmp_path / "c.npz"})
+    fm = py_sod_metrics.Fmeasure()
+    for r in dataset.itertuples():
+        if r.gt and r.split == "test":
+            fm.step(read_gray(preds / r.video / f"{r.frame}.png"), read_gray(r.gt))
+    expected = fm.get_results()["fm"]["curve"].max()
+    assert row.loc[0, "maxF_dataset"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_jaccard_curve_equals_jaccard_of_each_binarised_map():
+    rng = np.random.default_rng(0)
+    pred = rng.integers(0, 256, (20, 30), dtype=np.uint8)
+    gt = rng.random((20, 30)) > 0.6
+    curve = jaccard_curve(pred, gt)
+    for t in (1, 7, 128, 200, 255):
+        assert curve[t] == pytest.approx(jaccard(binarize(pred, t), gt), abs=1e-12)
+    assert curve[0] == pytest.approx(gt.mean())  # every pixel kept
+    assert jaccard_curve(np.zeros((4, 4), np.uint8), np.zeros((4, 4), bool))[5] == 1.0
+
+
+def test_trained_threshold_chosen_on_training_videos_applies_to_test(dataset, tmp_path):
+    """Maps 0/100 (object at 100): the J of the training video peaks for thresholds 1..100, the
+    lowest of which is chosen; at 128 nothing is foreground (J 0), at the chosen one J is 1."""
+    preds = tmp_path / "saliency" / "dim"
+    write_predictions(dataset, preds, lambda gt: gt.astype(np.uint8) * 100)
+    train = score_method(
+        dataset, preds, "dim", tmp_path / "tr.csv", tmp_path / "tr.npz", split="train"
+    )
+    assert train["video"].tolist() == ["gamma"]
+    assert trained_threshold(tmp_path / "tr.npz") == 1
+    test = score_method(
+        dataset, preds, "dim", tmp_path / "s.csv", tmp_path / "c.npz",
+        threshold_curves=tmp_path / "tr.npz",
+    )  # fmt: skip
+    assert test["trained_threshold"].tolist() == [1, 1]
+    assert test["J_mean"].tolist() == [0.0, pytest.approx(1 / 2)]  # beta: its empty frame scores 1
+    assert test["J_mean_tt"].tolist() == [1.0, 1.0]
+    assert test["F_mean_tt"].tolist() == [1.0, 1.0]
+    assert (
+        score_method(dataset, preds, "dim", tmp_path / "x.csv", tmp_path / "x.npz")["J_mean_tt"]
+        .isna()
+        .all()
+    )

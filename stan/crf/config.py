@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass
 from stan.io import InputError
 from stan.sections import section_values
 
+#: values of ``CRFConfig.normalize``
+NORMALIZE_MODES = ("none", "frame", "video")
+
 
 @dataclass(frozen=True)
 class CRFConfig:
@@ -39,6 +42,12 @@ class CRFConfig:
     scale: float = 1.0  # the CRF runs on frame and map resized by this factor (spatial stds,
     # given in full-size pixels, shrink with it) and its result is resized back; 0.5 is ~3.5x
     # faster at 854x480 with the same accuracy on DAVIS bear (bench/bench_crf.py)
+    normalize: str = "frame"  # how the map becomes P(salient) for the unary: none (map / 255),
+    # frame (min-max stretched per frame, as every saliency metric reads a map) or video
+    # (divided by the video's peak, the ``peak_percentile`` of its maps' per-frame maxima)
+    peak_percentile: float = 100.0  # normalize: video; 100 = the video's largest value
+    keep_input: float = 0.0  # output = (1 - keep_input) * marginal + keep_input * input map;
+    # > 0 keeps the input's ranking inside the CRF's flat regions
 
     def __post_init__(self):
         if not isinstance(self.iterations, int) or self.iterations < 1:
@@ -48,6 +57,16 @@ class CRFConfig:
         for name in ("gaussian_sxy", "bilateral_sxy", "bilateral_srgb"):
             if not getattr(self, name) > 0:
                 raise InputError(f"crf.{name} is {getattr(self, name)!r}; use a value > 0")
+        if self.normalize not in NORMALIZE_MODES:
+            raise InputError(
+                f"crf.normalize is {self.normalize!r}; use one of {', '.join(NORMALIZE_MODES)}"
+            )
+        if not 0 < self.peak_percentile <= 100:
+            raise InputError(
+                f"crf.peak_percentile is {self.peak_percentile!r}; use a value in (0, 100]"
+            )
+        if not 0 <= self.keep_input < 1:
+            raise InputError(f"crf.keep_input is {self.keep_input!r}; use a value in [0, 1)")
         if not 0 < self.scale <= 1:
             raise InputError(f"crf.scale is {self.scale!r}; use a value in (0, 1] (1 = full size)")
         for name in ("gaussian_compat", "bilateral_compat"):

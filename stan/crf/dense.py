@@ -32,10 +32,36 @@ def saliency_unary(prob: np.ndarray, prob_clip: float) -> np.ndarray:
     return np.ascontiguousarray(np.stack([-np.log1p(-p), -np.log(p)]), dtype=np.float32)
 
 
-def refine_map(image: np.ndarray, saliency: np.ndarray, cfg: CRFConfig | None = None) -> np.ndarray:
+def video_peak(maps: list[np.ndarray], percentile: float = 100.0) -> float:
+    """The peak of a video's maps in [0, 1]: ``percentile`` of the per-frame maxima (8-bit maps)."""
+    if not maps:
+        raise InputError("video_peak needs at least one map")
+    maxima = [float(np.max(m)) / (255.0 if np.asarray(m).dtype == np.uint8 else 1.0) for m in maps]
+    return float(np.percentile(maxima, percentile))
+
+
+def unary_probability(prob: np.ndarray, cfg: CRFConfig, peak: float | None) -> np.ndarray:
+    """The map as P(salient) for the unary, following ``cfg.normalize`` (see ``CRFConfig``)."""
+    if cfg.normalize == "frame":
+        lo, hi = float(prob.min()), float(prob.max())
+        return (prob - lo) / (hi - lo) if hi > lo else prob
+    if cfg.normalize == "video":
+        if peak is None:
+            raise InputError("crf.normalize is 'video': refine_map needs the video's peak")
+        return np.minimum(prob / peak, 1.0) if peak > 0 else prob
+    return prob
+
+
+def refine_map(
+    image: np.ndarray,
+    saliency: np.ndarray,
+    cfg: CRFConfig | None = None,
+    peak: float | None = None,
+) -> np.ndarray:
     """Refine one saliency map with the dense CRF; returns the salient marginal, float32 (H, W).
 
     ``image``: RGB uint8 (H, W, 3) frame. ``saliency``: uint8 0..255 or float in [0, 1], (H, W).
+    ``peak``: the video's peak (``video_peak``), needed when ``cfg.normalize`` is ``video``.
     """
     cfg = cfg or CRFConfig()
     image = np.asarray(image)
@@ -53,6 +79,8 @@ def refine_map(image: np.ndarray, saliency: np.ndarray, cfg: CRFConfig | None = 
         if prob.size and (np.nanmin(prob) < 0 or np.nanmax(prob) > 1 or np.isnan(prob).any()):
             raise InputError("float saliency maps must lie in [0, 1] (no NaN)")
     dcrf = require_densecrf()
+    prob = unary_probability(prob, cfg, peak).astype(np.float32)
+    source = prob
     full_shape = prob.shape
     if cfg.scale < 1:  # work on a smaller grid; spatial stds are in full-size pixels
         size = (max(1, round(full_shape[1] * cfg.scale)), max(1, round(full_shape[0] * cfg.scale)))
@@ -74,4 +102,6 @@ def refine_map(image: np.ndarray, saliency: np.ndarray, cfg: CRFConfig | None = 
     salient = marginals[1].reshape(height, width)
     if salient.shape != full_shape:
         salient = cv2.resize(salient, full_shape[::-1], interpolation=cv2.INTER_LINEAR)
+    if cfg.keep_input > 0:
+        salient = (1 - cfg.keep_input) * salient + cfg.keep_input * source
     return np.clip(salient, 0.0, 1.0)

@@ -21,14 +21,16 @@ import pandas as pd
 from tqdm import tqdm
 
 from stan.crf.config import CRFConfig
-from stan.crf.dense import refine_map, require_densecrf
+from stan.crf.dense import refine_map, require_densecrf, video_peak
 from stan.data.manifest import load_manifest, validate_manifest
 from stan.io import InputError, read_gray, read_image, to_uint8, write_png
 
 log = logging.getLogger(__name__)
 
 
-def _refine_file(image_path: str, map_path: str, out_path: str, cfg: CRFConfig) -> bool:
+def _refine_file(
+    image_path: str, map_path: str, out_path: str, cfg: CRFConfig, peak: float | None
+) -> bool:
     """Refine one frame's map file; returns True when the frame had to be resized to the map."""
     saliency = read_gray(map_path)
     image = read_image(image_path)
@@ -37,7 +39,7 @@ def _refine_file(image_path: str, map_path: str, out_path: str, cfg: CRFConfig) 
         image = cv2.resize(
             image, (saliency.shape[1], saliency.shape[0]), interpolation=cv2.INTER_AREA
         )
-    write_png(out_path, to_uint8(refine_map(image, saliency, cfg)))
+    write_png(out_path, to_uint8(refine_map(image, saliency, cfg, peak)))
     return resized
 
 
@@ -95,6 +97,10 @@ def refine_video(
             f"{in_dir}: {len(missing)} of {len(maps)} saliency maps of video {video!r} are "
             f"missing, e.g. {missing[0]}; rerun the stage that writes {in_dir}"
         )
+    peak = None
+    if cfg.normalize == "video":
+        peak = video_peak([read_gray(path) for path in maps], cfg.peak_percentile)
+        log.info("crf %s: video peak %.3f (normalize: video)", video, peak)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     log.info("crf %s: %d frames from %s, %d worker(s), %s", video, len(maps), in_dir, workers, cfg)
@@ -103,7 +109,7 @@ def refine_video(
         parallel = workers > 1 and len(maps) > 1
         with ProcessPoolExecutor(min(workers, len(maps))) if parallel else nullcontext() as pool:
             results = (pool.map if parallel else map)(
-                _refine_file, images, maps, outs, [cfg] * len(maps)
+                _refine_file, images, maps, outs, [cfg] * len(maps), [peak] * len(maps)
             )
             resized = list(tqdm(results, total=len(maps), desc=f"crf {video}", unit="frame"))
         if any(resized):

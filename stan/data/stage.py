@@ -19,9 +19,15 @@ def index_dataset(adapter: str, settings: dict, cache_dir: str | Path):
 
     ``cache_dir`` receives converted masks (FBMS, SegTrackV2) or decoded frames (videos). Without
     ``test_split`` each adapter uses its own default: DAVIS ``val``, FBMS ``Testset``,
-    SegTrackV2 ``none`` (all training, as in the paper), videos ``all``.
+    SegTrackV2 ``none`` (all training, as in the paper), videos ``all``. The ``fold`` adapter
+    reads the base dataset's manifest (``root``) and makes one cross-validation fold of it
+    (``stan.data.folds``).
     """
     root = settings.get("root", "")
+    if adapter == "fold":  # root: the base dataset's manifest CSV
+        from stan.data.folds import fold_manifest
+
+        return fold_manifest(root, settings.get("folds"), settings.get("fold"))
     split = {"test_split": settings["test_split"]} if "test_split" in settings else {}
     if adapter in ("davis", "synthetic"):
         from stan.data.davis import index_davis

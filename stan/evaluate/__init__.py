@@ -3,13 +3,22 @@
 Dataset-level numbers average per frame within a video, then over videos.
 """
 
+from stan.evaluate.cv import cv_table, split_seed
 from stan.evaluate.plots import load_curves, plot_pr
-from stan.evaluate.score import SCORE_COLUMNS, score_method, score_video, scored_frames
-from stan.evaluate.table import TABLE_COLUMNS, dataset_scores, make_table
+from stan.evaluate.score import (
+    SCORE_COLUMNS,
+    score_method,
+    score_video,
+    scored_frames,
+    trained_threshold,
+)
+from stan.evaluate.table import TABLE_COLUMNS, dataset_maxf, dataset_scores, make_table
 
 __all__ = [
     "SCORE_COLUMNS",
     "TABLE_COLUMNS",
+    "cv_table",
+    "dataset_maxf",
     "dataset_scores",
     "load_curves",
     "make_table",
@@ -17,4 +26,6 @@ __all__ = [
     "score_method",
     "score_video",
     "scored_frames",
+    "split_seed",
+    "trained_threshold",
 ]

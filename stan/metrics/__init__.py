@@ -15,6 +15,7 @@ from stan.metrics.davis import (
     boundary_tolerance,
     decay_bin_edges,
     jaccard,
+    jaccard_curve,
     sequence_statistics,
 )
 from stan.metrics.saliency import (
@@ -38,6 +39,7 @@ __all__ = [
     "decay_bin_edges",
     "frame_scores",
     "jaccard",
+    "jaccard_curve",
     "mean_curves",
     "sequence_statistics",
     "summarize_frames",

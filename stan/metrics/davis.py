@@ -45,6 +45,24 @@ def jaccard(pred: np.ndarray, gt: np.ndarray) -> float:
     return np.count_nonzero(pred & gt) / union
 
 
+def jaccard_curve(saliency: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """J of ``saliency >= t`` for every 8-bit threshold t = 0..255 (index t), float64 (256,).
+
+    Equals ``jaccard(binarize(saliency, t), gt)`` for t >= 1 (t = 0 keeps every pixel), from two
+    256-bin histograms instead of 256 masks.
+    """
+    saliency = np.asarray(saliency)
+    if saliency.dtype != np.uint8:
+        raise ValueError(f"jaccard_curve needs an 8-bit map, got {saliency.dtype}")
+    gt = _check_pair(saliency, gt)[1]
+    fg = np.bincount(saliency[gt], minlength=256)
+    bg = np.bincount(saliency[~gt], minlength=256)
+    tp = np.cumsum(fg[::-1])[::-1]  # pixels >= t on the object
+    fp = np.cumsum(bg[::-1])[::-1]
+    union = int(gt.sum()) + fp
+    return np.where(union == 0, 1.0, tp / np.maximum(union, 1))
+
+
 def boundary_map(mask: np.ndarray) -> np.ndarray:
     """One-pixel boundary of a binary mask, as the toolkit's ``seg2bmap`` at full resolution."""
     mask = np.asarray(mask, dtype=bool)

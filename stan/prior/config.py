@@ -47,6 +47,9 @@ class PriorConfig:
     # --- runtime (not part of the model) ---
     device: str = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
     batch_size: int = 256  # patches per AlexNet forward in "patch" mode
+    # --- workflow: which model writes which video's maps (read by the DAG only) ---
+    out_of_fold: int = 0  # K >= 2: a training video's prior comes from a model trained on the
+    # other sub-folds of the training videos (K sub-folds, round robin); 0: the model of all
 
     def __post_init__(self):
         if self.feature_mode not in FEATURE_MODES:
@@ -66,6 +69,10 @@ class PriorConfig:
         if self.patch_size < 63:
             raise InputError(
                 f"prior.patch_size is {self.patch_size}; AlexNet needs at least 63 pixels"
+            )
+        if self.out_of_fold == 1 or self.out_of_fold < 0:
+            raise InputError(
+                f"prior.out_of_fold is {self.out_of_fold}; use 0 (off) or a number of folds >= 2"
             )
         if not 0 <= self.val_fraction < 1:
             raise InputError(f"prior.val_fraction is {self.val_fraction}; use a value in [0, 1)")

@@ -22,16 +22,20 @@ def known_methods():
 
 
 def check_methods():
+    from stan.evaluate.cv import split_seed
+
     known = known_methods()
     unknown = [
         m
         for m in config["evaluate"]["methods"]
         if m.removesuffix(CRF_SUFFIX) not in known
+        and split_seed(m.removesuffix(CRF_SUFFIX))[0] not in known
     ]
     if unknown:
         raise ValueError(
             f"config key evaluate.methods: unknown method(s) {unknown}; valid names: {known}, "
-            f"each optionally with the suffix {CRF_SUFFIX!r} (dense CRF). A folder of your own "
+            f"each optionally with the suffix {CRF_SUFFIX!r} (dense CRF); a STAN variant may carry a "
+            "seed suffix (STAN-s1: trained with train.seed + 1). A folder of your own "
             "maps counts as a method once results/saliency/<dataset>/<name>/<video>/ exists "
             "for every dataset"
         )

@@ -49,7 +49,7 @@ def dataset_videos(dataset, split=None):
 
 
 def flow_root(wildcards):
-    return f"results/flow/{wildcards.dataset}/{config['flow']['method']}"
+    return f"results/flow/{cache_dataset(wildcards.dataset)}/{config['flow']['method']}"
 
 
 def flow_path(wildcards):
@@ -67,13 +67,17 @@ def manifest_inputs(wildcards):
     if adapter == "synthetic":
         inputs["root"] = "results/datasets/synthetic"
     inputs.update(dataset_root_input(wildcards.dataset))  # common_download.smk
+    if dataset_adapter(wildcards.dataset) == "fold":
+        inputs["root"] = (
+            f"results/manifests/{dataset_settings(wildcards.dataset)['of']}.csv"
+        )
     return inputs
 
 
 def manifest_settings(wildcards):
     settings = dict(dataset_settings(wildcards.dataset))
-    if dataset_adapter(wildcards.dataset) == "synthetic":
-        settings["root"] = "results/datasets/synthetic"
+    if dataset_adapter(wildcards.dataset) in ("synthetic", "fold"):
+        settings["root"] = manifest_inputs(wildcards)["root"]
     return settings
 
 
@@ -92,7 +96,7 @@ def all_flow_files(wildcards):
     files = []
     for dataset in config["datasets"]:
         for video in dataset_videos(dataset):
-            files.append(f"results/flow/{dataset}/{method}/{video}.npz")
+            files.append(f"results/flow/{cache_dataset(dataset)}/{method}/{video}.npz")
             if config["flow"]["export_flo"]:
                 files.append(f"results/flo/{dataset}/{method}/{video}")
     return files
@@ -100,7 +104,7 @@ def all_flow_files(wildcards):
 
 def all_baseline_maps(wildcards):
     return [
-        f"results/saliency/{dataset}/flow-magnitude/{video}"
+        f"{saliency_root(dataset, 'flow-magnitude')}/{video}"
         for dataset in config["datasets"]
         for video in dataset_videos(dataset, "test")
     ]
@@ -111,6 +115,8 @@ def saliency_root(dataset, method):
     PRIOR_METHOD, otherwise results/saliency/<dataset>/<method>."""
     if method == PRIOR_METHOD:
         return f"results/priors/{dataset}"
+    if method == "flow-magnitude":  # split-free: folds share their base dataset's maps
+        return f"results/saliency/{cache_dataset(dataset)}/{method}"
     return f"results/saliency/{dataset}/{method}"
 
 
@@ -351,7 +357,7 @@ def trained_datasets():
 def uses_temporal_stream(variant):
     from stan.model.config import VARIANTS
 
-    return VARIANTS[variant].temporal
+    return VARIANTS[variant_base(variant)].temporal
 
 
 def backbone_weights():
@@ -367,7 +373,7 @@ def model_settings(wildcards):
     """The `model` config section for one variant (feature caches share the variant-free part)."""
     settings = {**config["model"], "backbone_weights": backbone_weights()}
     if hasattr(wildcards, "variant"):
-        settings["variant"] = wildcards.variant
+        settings["variant"] = variant_base(wildcards.variant)
     return settings
 
 
@@ -384,7 +390,7 @@ def motion_inputs(dataset, variant, videos):
     if config["model"]["temporal_input"] == "prior":
         return [f"results/priors/{dataset}/{video}" for video in videos]
     return [
-        f"results/flow/{dataset}/{config['flow']['method']}/{video}.npz"
+        f"results/flow/{cache_dataset(dataset)}/{config['flow']['method']}/{video}.npz"
         for video in videos
     ]
 
@@ -424,15 +430,11 @@ def train_inputs(wildcards):
         if label_table(dataset):
             inputs["labels"].append(label_table(dataset))
         if config["model"]["frozen_backbone"]:
-            inputs["features"] += [f"results/features/{dataset}/{v}.h5" for v in videos]
+            features = f"results/features/{cache_dataset(dataset)}"
+            inputs["features"] += [f"{features}/{v}.h5" for v in videos]
     if not config["model"]["frozen_backbone"] and backbone_weights():
         inputs["backbone"] = backbone_weights()
     return inputs
-
-
-def train_settings(wildcards):
-    """The train section for stan.train (train.datasets is the workflow's, it names the output)."""
-    return {k: v for k, v in config["train"].items() if k != "datasets"}
 
 
 def train_sources(wildcards):
@@ -443,9 +445,11 @@ def train_sources(wildcards):
             "name": dataset,
             "manifest": f"results/manifests/{dataset}.csv",
             "prior_root": f"results/priors/{dataset}",
-            "flow_root": f"results/flow/{dataset}/{config['flow']['method']}",
+            "flow_root": f"results/flow/{cache_dataset(dataset)}/{config['flow']['method']}",
             "label_table": label_table(dataset),
-            "feature_cache": f"results/features/{dataset}" if frozen else "",
+            "feature_cache": (
+                f"results/features/{cache_dataset(dataset)}" if frozen else ""
+            ),
         }
         for dataset in trainset_members(wildcards.trainset)
     ]
@@ -462,18 +466,17 @@ def predict_inputs(wildcards):
         "code": script_code("predict.py"),
     }
     if config["model"]["frozen_backbone"]:
-        inputs["features"] = (
-            f"results/features/{wildcards.dataset}/{wildcards.video}.h5"
-        )
+        inputs["features"] = f"{feature_root(wildcards)}/{wildcards.video}.h5"
     return inputs
 
 
+def feature_root(wildcards):
+    """Feature caches of a dataset's videos (a fold shares its base dataset's)."""
+    return f"results/features/{cache_dataset(wildcards.dataset)}"
+
+
 def predict_feature_root(wildcards):
-    return (
-        f"results/features/{wildcards.dataset}"
-        if config["model"]["frozen_backbone"]
-        else ""
-    )
+    return feature_root(wildcards) if config["model"]["frozen_backbone"] else ""
 
 
 def methods_trained_on(wildcards):
@@ -482,7 +485,7 @@ def methods_trained_on(wildcards):
 
     trained = {}
     for method in config["evaluate"]["methods"]:
-        base = method.removesuffix(CRF_SUFFIX)
+        base = variant_base(method.removesuffix(CRF_SUFFIX))
         if base in VARIANTS:
             trained[method] = model_source(wildcards.dataset)
         elif base == PRIOR_METHOD:
@@ -495,7 +498,7 @@ def evaluated_variants():
     from stan.model.config import VARIANTS
 
     names = [m.removesuffix(CRF_SUFFIX) for m in config["evaluate"]["methods"]]
-    return [v for v in VARIANTS if v in names]
+    return [n for n in dict.fromkeys(names) if variant_base(n) in VARIANTS]
 
 
 def all_checkpoints(wildcards):

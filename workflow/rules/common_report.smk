@@ -65,10 +65,13 @@ def runtime_patterns(wildcards):
     patterns = {}
     for dataset in config["datasets"]:
         predict = [f"results/benchmarks/predict/{dataset}/{network}/*.tsv"]
+        caches = cache_dataset(
+            dataset
+        )  # a fold's flow and features are its base dataset's
         if config["model"]["frozen_backbone"]:
-            predict.append(f"results/benchmarks/features/{dataset}/*.tsv")
+            predict.append(f"results/benchmarks/features/{caches}/*.tsv")
         patterns[dataset] = {
-            "flow": f"results/benchmarks/flow/{dataset}/{flow}/*.tsv",
+            "flow": f"results/benchmarks/flow/{caches}/{flow}/*.tsv",
             "prior": f"results/benchmarks/prior/maps/{dataset}/*.tsv",
             "network": predict,
             "crf": f"results/benchmarks/crf/{dataset}/*/*.tsv",

@@ -18,7 +18,7 @@ rule predict:
         runtime=predict_runtime,
         gpu=predict_gpus,
     params:
-        predict=config["predict"],
+        predict=predict_settings,
         prior_root="results/priors/{dataset}",
         flow_root=flow_root,
         feature_root=predict_feature_root,

@@ -36,7 +36,7 @@ rule motion_prior:
         manifest="results/manifests/{dataset}.csv",
         images=video_images,
         flow=flow_path,
-        ckpt=prior_checkpoint_input,
+        ckpt=video_prior_checkpoint,
         code=script_code("prior_maps.py"),
     output:
         directory("results/priors/{dataset}/{video}"),

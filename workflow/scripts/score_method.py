@@ -10,4 +10,7 @@ score_method(
     snakemake.output.scores,
     snakemake.output.curves,
     binarize_threshold=snakemake.params.binarize_threshold,
+    threshold_curves=snakemake.input.get("threshold"),
+    split=snakemake.params.split,
+    videos=snakemake.params.videos,
 )

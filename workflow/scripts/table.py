@@ -6,6 +6,7 @@ methods = snakemake.params.methods
 make_table(
     dict(zip(methods, snakemake.input.scores, strict=True)),
     snakemake.output.table,
+    dict(zip(methods, snakemake.input.curves, strict=True)),
     trained_on=snakemake.params.trained_on,
 )
 plot_pr(

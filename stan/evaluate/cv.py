@@ -1,0 +1,81 @@
+"""Cross-validation summary: one row per method, mean and spread over folds and seeds.
+
+Fold tables are the benchmark tables (``stan.evaluate.table``) of the fold datasets; a method
+named with a seed suffix (``STAN-s1``, ``STAN-s1+crf``: the same variant trained with
+``train.seed + 1``) counts as one more run of its base method (``STAN``, ``STAN+crf``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stan.evaluate.table import TABLE_COLUMNS
+from stan.io import InputError, atomic_path
+
+log = logging.getLogger(__name__)
+
+CRF_SUFFIX = "+crf"
+SEED_PATTERN = re.compile(r"^(?P<base>.+?)-s(?P<offset>[1-9][0-9]*)$")
+#: scores summarised (each as <name>_mean and <name>_std)
+CV_SCORES = tuple(c for c in TABLE_COLUMNS if c not in ("method", "n_videos", "n_frames"))
+
+
+def split_seed(name: str) -> tuple[str, int]:
+    """``STAN-s2`` -> (``STAN``, 2); ``STAN-s2+crf`` -> (``STAN+crf``, 2); no suffix: offset 0."""
+    crf = name.endswith(CRF_SUFFIX)
+    core = name.removesuffix(CRF_SUFFIX)
+    match = SEED_PATTERN.match(core)
+    base, offset = (match["base"], int(match["offset"])) if match else (core, 0)
+    return base + (CRF_SUFFIX if crf else ""), offset
+
+
+def cv_table(fold_tables: dict[str, str | Path], out_csv: str | Path) -> pd.DataFrame:
+    """Write the summary of the fold tables (fold name -> table CSV); rows in first-seen order.
+
+    Columns: ``method``, ``n_runs`` (folds x seeds), ``n_folds``, ``n_seeds``, ``n_videos``
+    (summed over the folds of one seed: every training video once), then ``<score>_mean`` and
+    ``<score>_std`` (sample standard deviation over the runs; NaN for a single run) of every
+    score of the benchmark table. Each run is one fold's mean over its test videos.
+    """
+    if not fold_tables:
+        raise InputError("no fold tables given; define fold datasets (data.<name>.adapter: fold)")
+    runs = []
+    for fold, path in fold_tables.items():
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: table of fold {fold!r} not found; run its table rule")
+        table = pd.read_csv(path)
+        missing = [c for c in TABLE_COLUMNS if c not in table.columns]
+        if missing:
+            raise InputError(f"{path}: not a benchmark table (missing {missing}); rerun it")
+        for row in table.to_dict("records"):
+            base, offset = split_seed(str(row["method"]))
+            runs.append({**row, "method": base, "seed": offset, "fold": fold})
+    runs = pd.DataFrame(runs)
+    rows = []
+    for method, group in runs.groupby("method", sort=False):
+        row = {
+            "method": method,
+            "n_runs": len(group),
+            "n_folds": group["fold"].nunique(),
+            "n_seeds": group["seed"].nunique(),
+            "n_videos": int(group["n_videos"].sum() / group["seed"].nunique()),
+        }
+        for score in CV_SCORES:
+            values = group[score].to_numpy(dtype=np.float64)
+            values = values[~np.isnan(values)]
+            row[f"{score}_mean"] = float(values.mean()) if len(values) else np.nan
+            row[f"{score}_std"] = float(values.std(ddof=1)) if len(values) > 1 else np.nan
+        if row["n_runs"] != row["n_folds"] * row["n_seeds"]:
+            log.warning("%s: %d runs are not folds x seeds", method, row["n_runs"])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    with atomic_path(out_csv) as tmp:
+        out.to_csv(tmp, index=False)
+    log.info("wrote %s (%d methods over %d folds)", out_csv, len(out), len(fold_tables))
+    return out

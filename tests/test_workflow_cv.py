@@ -1,0 +1,92 @@
+"""Cross-validation in the real DAG: 2 folds of the tiny synthetic set, a variant with 2 seeds."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+OVERLAY = """
+datasets: [synthetic-cv0, synthetic-cv1]
+data:
+  synthetic:
+    generate: {n_train: 3, n_test: 1, n_frames: 6, height: 64, width: 96, seed: 1}
+  synthetic-cv0: {adapter: fold, of: synthetic, folds: 2, fold: 0}
+  synthetic-cv1: {adapter: fold, of: synthetic, folds: 2, fold: 1}
+train: {steps: 2}
+evaluate:
+  methods: [flow-magnitude, OS, OS-s1]
+  threshold_videos: 1
+"""
+
+
+@pytest.fixture(scope="module")
+def cv_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("cv")
+    overlay = workdir / "cv.yaml"
+    overlay.write_text(OVERLAY)
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay)]
+    result = subprocess.run(
+        [*cmd, "--", "results/tables/synthetic_cv.csv"], capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir / "results"
+
+
+def test_cv_table_summarises_folds_and_seeds(cv_run):
+    table = pd.read_csv(cv_run / "tables" / "synthetic_cv.csv").set_index("method")
+    assert table.index.tolist() == ["flow-magnitude", "OS"]
+    assert table.loc["flow-magnitude", ["n_runs", "n_folds", "n_seeds"]].tolist() == [2, 2, 1]
+    assert table.loc["OS", ["n_runs", "n_folds", "n_seeds"]].tolist() == [4, 2, 2]
+    assert (table["n_videos"] == 3).all()  # every training video of the base tested once
+    folds = [pd.read_csv(cv_run / "tables" / f"synthetic-cv{k}.csv") for k in (0, 1)]
+    os_maxf = pd.concat(f.set_index("method").loc[["OS", "OS-s1"], "maxF"] for f in folds)
+    assert table.loc["OS", "maxF_mean"] == pytest.approx(os_maxf.mean())
+    assert table.loc["OS", "maxF_std"] == pytest.approx(os_maxf.std())
+
+
+def test_folds_share_split_free_caches_and_keep_their_models(cv_run):
+    # flow and flow-magnitude maps exist once, for the base dataset
+    assert sorted(p.name for p in (cv_run / "flow").iterdir()) == ["synthetic"]
+    assert sorted(p.name for p in (cv_run / "saliency").iterdir()) == [
+        "synthetic",
+        "synthetic-cv0",
+        "synthetic-cv1",
+    ]
+    assert not (cv_run / "saliency" / "synthetic-cv0" / "flow-magnitude").exists()
+    assert sorted(p.name for p in (cv_run / "features").iterdir()) == ["synthetic"]
+    tests = set()
+    for k in (0, 1):
+        manifest = pd.read_csv(cv_run / "manifests" / f"synthetic-cv{k}.csv")
+        tests |= set(manifest.loc[manifest["split"] == "test", "video"])
+        seed0 = torch.load(cv_run / "models" / f"synthetic-cv{k}" / "OS.pt", weights_only=True)
+        seed1 = torch.load(cv_run / "models" / f"synthetic-cv{k}" / "OS-s1.pt", weights_only=True)
+        assert seed1["train_config"]["seed"] == seed0["train_config"]["seed"] + 1
+    assert tests == {f"synth-train-{i:02d}" for i in range(3)}
+
+
+def test_out_of_fold_prior_of_a_training_video_comes_from_a_model_without_it(tmp_path):
+    overlay = tmp_path / "oof.yaml"
+    overlay.write_text("prior: {out_of_fold: 2}\n")
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
+    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay)]
+    video = "synth-train-00"  # sorted first training video: sub-fold 0 of 2
+    result = subprocess.run(
+        [*cmd, "--", f"results/priors/synthetic/{video}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    models = tmp_path / "results" / "models" / "prior"
+    assert sorted(p.name for p in models.glob("*.pt")) == ["synthetic-oof0.pt"]
+    metrics = torch.load(models / "synthetic-oof0.pt", weights_only=True)["metrics"]
+    assert video not in metrics["train_videos"] + metrics["val_videos"]
+    assert metrics["train_videos"] + metrics["val_videos"] == ["synth-train-01"]
+    assert len(list((tmp_path / "results" / "priors" / "synthetic" / video).glob("*.png"))) == 8
