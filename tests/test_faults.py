@@ -320,7 +320,7 @@ def assert_damaged(call, path: Path, strict: bool = True) -> None:
         call(path)
     message = str(err.value)
     assert str(path) in message and "damaged" in message
-    if strict:  # the checkpoint loaders move to stan/runtime.py: only the two facts above
+    if strict:
         assert isinstance(err.value, InputError) and "pickle" not in message.lower()
 
 
@@ -343,13 +343,14 @@ def test_corrupt_checkpoints(tmp_path, how):
     import torch
 
     from stan.prior.model import load_checkpoint as load_prior
-    from stan.train.checkpoint import load_checkpoint
+    from stan.runtime import load_checkpoint
 
     path = tmp_path / "model.pt"
     torch.save({"model": {"w": torch.zeros(64, 64)}, "model_config": {}, "step": 1}, path)
     damage(path, how)
-    assert_damaged(load_checkpoint, path, strict=False)
-    assert_damaged(load_prior, path, strict=False)
+    for kind in ("stan-model", "stan-prior", "stan-bundle"):
+        assert_damaged(lambda p, kind=kind: load_checkpoint(p, kind), path)
+    assert_damaged(load_prior, path)
 
 
 def test_corrupt_tables(tmp_path):
