@@ -29,7 +29,8 @@ def test_configs_validate_and_build(overlay):
     config = merged(overlay)
     validate(config, SCHEMA)
     ModelConfig.from_dict(config["model"])
-    TrainConfig.from_dict(config["train"])
+    # train.datasets is the workflow's (it names the training set), the rest is TrainConfig's
+    TrainConfig.from_dict({k: v for k, v in config["train"].items() if k != "datasets"})
     PredictConfig.from_dict(config["predict"])
     PriorConfig.from_params(config["prior"])
 

@@ -122,9 +122,7 @@ def make_table(
                 f"(`rm {score_csvs[method]}`) and run snakemake again"
             )
     curves = curves or {}
-    rows = [
-        dataset_scores(table, method, curves.get(method)) for method, table in scores.items()
-    ]
+    rows = [dataset_scores(table, method, curves.get(method)) for method, table in scores.items()]
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     if trained_on is not None:
         table.insert(1, "trained_on", [trained_on.get(m, "-") for m in score_csvs])
