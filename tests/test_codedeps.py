@@ -53,7 +53,7 @@ def test_workflow_scripts_track_what_they_import():
 
     # The motion prior imports the camera model of the baseline (the hand lists missed it).
     assert "stan/baseline/flow_magnitude.py" in closure("prior_maps.py")
-    assert "stan/train/features.py" in closure("feature_cache.py")
+    assert "stan/inputs/features.py" in closure("feature_cache.py")
     assert "stan/evaluate/table.py" in closure("table.py")
     flow = closure("flow.py")
     assert "stan/flow/cache.py" in flow and not any(p.startswith("stan/model/") for p in flow)

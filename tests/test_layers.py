@@ -11,7 +11,7 @@ STAN = Path(__file__).resolve().parents[1] / "stan"
 # train and predict share a rank: inference never imports training, nor training inference.
 LAYERS = [
     ("io",),
-    ("sections", "logs", "runtime"),
+    ("sections", "logs", "runtime", "fetch", "codedeps"),
     ("data", "metrics"),
     ("flow", "model"),
     ("baseline", "inputs"),
