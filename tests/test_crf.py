@@ -43,12 +43,16 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 def test_crf_sharpens_a_blurred_map_toward_the_mask():
     image, mask = synthetic_object()
     coarse = blurred_map(mask)
-    refined = refine_map(image, np.rint(coarse * 255).astype(np.uint8))
+    refined = refine_map(image, np.rint(coarse * 255).astype(np.uint8), CRFConfig(keep_input=0))
     assert refined.shape == mask.shape and refined.dtype == np.float32
     assert 0.0 <= refined.min() and refined.max() <= 1.0
     before, after = iou(coarse > 0.5, mask), iou(refined > 0.5, mask)
     assert before < 0.8 and after > 0.95, (before, after)
     assert np.abs(refined - mask).mean() < 0.25 * np.abs(coarse - mask).mean()
+    # the default output keeps half of the (stretched) input: still the mask at 0.5, less error
+    default = refine_map(image, np.rint(coarse * 255).astype(np.uint8))
+    assert iou(default > 0.5, mask) > 0.95
+    assert np.abs(default - mask).mean() < 0.75 * np.abs(coarse - mask).mean()
 
 
 def test_half_scale_agrees_with_full_resolution():
@@ -197,7 +201,7 @@ def test_a_weak_map_is_erased_read_as_is_and_kept_when_normalised():
 def test_keep_input_blends_the_marginal_with_the_normalised_map():
     image, mask = synthetic_object()
     coarse = np.rint(blurred_map(mask) * 255).astype(np.uint8)
-    marginal = refine_map(image, coarse)
+    marginal = refine_map(image, coarse, CRFConfig(keep_input=0))
     blended = refine_map(image, coarse, CRFConfig(keep_input=0.25))
     stretched = (coarse - coarse.min()) / (coarse.max() - coarse.min())
     np.testing.assert_allclose(blended, 0.75 * marginal + 0.25 * stretched, atol=1e-5)

@@ -17,6 +17,12 @@ usual choice in salient-object-detection work of that period:
 The unary is ``-log p`` (background: ``-log(1 - p)``) with ``p`` the saliency map read as a
 probability and clipped to ``[prob_clip, 1 - prob_clip]`` so that 0 and 255 stay finite, as in
 pydensecrf's ``unary_from_softmax`` (clip 1e-5).
+
+Two additions keep the CRF from destroying a map (measured with ``bench/crf_quality.py`` on
+DAVIS-2016 training sequences; README, "Dense CRF"): ``p`` is the map min-max stretched per frame
+(``normalize: frame``; read as map / 255, a map that peaks below 0.5 has no salient pixel and is
+erased), and the output keeps 30% of that stretched map (``keep_input: 0.3``), so a frame where
+the CRF's nearly binary marginal is wrong keeps the input's ranking.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ class CRFConfig:
     # frame (min-max stretched per frame, as every saliency metric reads a map) or video
     # (divided by the video's peak, the ``peak_percentile`` of its maps' per-frame maxima)
     peak_percentile: float = 100.0  # normalize: video; 100 = the video's largest value
-    keep_input: float = 0.0  # output = (1 - keep_input) * marginal + keep_input * input map;
+    keep_input: float = 0.3  # output = (1 - keep_input) * marginal + keep_input * input map;
     # > 0 keeps the input's ranking inside the CRF's flat regions
 
     def __post_init__(self):
