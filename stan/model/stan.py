@@ -35,6 +35,7 @@ FEATURE_CHANNELS = 512
 # model.prior_skip reads the prior as a probability clipped to [PRIOR_CLIP, 1 - PRIOR_CLIP].
 PRIOR_CLIP = 0.01
 
+
 class STAN(nn.Module):
     """STAN and its ablation variants; build it with :func:`stan.model.config.build_model`."""
 
