@@ -222,6 +222,7 @@ def main() -> None:
         if random_model:
             args.model = str(work / "random.pt")
             random_bundle(Path(args.model), args.backbone)
+        size_mb = Path(args.model).stat().st_size / 2**20
         load_before = os.getloadavg()[0]
         runs = {s: [run_child(args, s) for _ in range(args.repeats)] for s in args.settings}
         load_after = os.getloadavg()[0]
@@ -241,6 +242,7 @@ def main() -> None:
             f"854x480; model: {'random weights, davis-cpu configuration' if random_model else args.model}",
             f"Machine: {machine()}; {args.threads} threads; load average {load_before:.1f} before, "
             f"{load_after:.1f} after (CPUs: {os.cpu_count()}); medians of {args.repeats} runs",
+            f"Bundle size: {size_mb:.1f} MB",
             "",
             markdown_table(
                 ["setting", *(f"{s} s/frame" for s in STAGES), "total s/frame", "peak RSS MB"], rows
