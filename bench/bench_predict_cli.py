@@ -128,7 +128,9 @@ def run_child(args, setting: str, save_maps: str = "", video: str = "", frames: 
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if done.returncode:
         raise SystemExit(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(setting, video or args.video, json.dumps(result), file=sys.stderr, flush=True)
+    return result
 
 
 def max_f(maps, gt_paths) -> float:
