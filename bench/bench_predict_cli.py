@@ -128,7 +128,9 @@ def run_child(args, setting: str, save_maps: str = "", video: str = "", frames: 
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if done.returncode:
         raise SystemExit(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(setting, video or args.video, json.dumps(result), file=sys.stderr, flush=True)
+    return result
 
 
 def max_f(maps, gt_paths) -> float:
@@ -222,6 +224,7 @@ def main() -> None:
         if random_model:
             args.model = str(work / "random.pt")
             random_bundle(Path(args.model), args.backbone)
+        size_mb = Path(args.model).stat().st_size / 2**20
         load_before = os.getloadavg()[0]
         runs = {s: [run_child(args, s) for _ in range(args.repeats)] for s in args.settings}
         load_after = os.getloadavg()[0]
@@ -241,6 +244,7 @@ def main() -> None:
             f"854x480; model: {'random weights, davis-cpu configuration' if random_model else args.model}",
             f"Machine: {machine()}; {args.threads} threads; load average {load_before:.1f} before, "
             f"{load_after:.1f} after (CPUs: {os.cpu_count()}); medians of {args.repeats} runs",
+            f"Bundle size: {size_mb:.1f} MB",
             "",
             markdown_table(
                 ["setting", *(f"{s} s/frame" for s in STAGES), "total s/frame", "peak RSS MB"], rows

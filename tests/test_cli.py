@@ -85,7 +85,7 @@ def test_bundle_contents_and_unpacking(dag, tmp_path):
     assert not any(k.startswith("spatial_trunk.") for k in bundle["stan"]["model"])
     assert bundle["backbone"]["init"] == "hed" and not bundle["backbone"]["included"]
     assert set(bundle["scores"]) == {"STAN", "STAN+crf"}
-    # about 2 MB here: no VGG16 inside (its 14.7M parameters would take 29 MB in float16)
+    # 5.9 MB here, mostly the prior's AlexNet (2.5M parameters in float16); no VGG16 inside
     assert dag["bundle"].stat().st_size < 8e6
     unpack_bundle(
         dag["bundle"], tmp_path / "s.pt", tmp_path / "p.pt", backbone_weights=dag["backbone"]
