@@ -112,7 +112,9 @@ def dag_of(stand_ins):
 @pytest.mark.parametrize("name", ["config.yaml", *SHIPPED])
 def test_every_shipped_config_builds_its_dag(dag_of, name):
     rules = {j["rule"] for j in dag_of(name)}
-    assert {"all", "table"} <= rules, sorted(rules)
+    # every config scores something, except davis-all.yaml (no test split: it trains the
+    # shipped model)
+    assert "all" in rules and ("table" in rules or "train_model" in rules), sorted(rules)
 
 
 def test_default_config_is_the_davis_cpu_setting(dag_of):

@@ -62,3 +62,19 @@ rule unbundle_prior:
         backbone=backbone_weights(),
     script:
         "../scripts/unbundle.py"
+
+
+# The pretrained model shipped in the package (`stan predict` without MODEL), rebuilt with
+# `snakemake --cores 2 shipped_bundle --configfile workflow/configs/davis-all.yaml`.
+rule shipped_bundle:
+    input:
+        "results/bundles/davis/STAN.pt",
+    output:
+        "stan/assets/stan-davis.pt",
+    log:
+        "results/logs/bundle/shipped.log",
+    localrule: True
+    conda:
+        "../../envs/stan.yaml"
+    shell:
+        "cp {input} {output} 2> {log}"
