@@ -97,23 +97,6 @@ def test_flow_temporal_input_shapes():
     assert build_model(dict(TINY)).temporal_trunk.in_channels == 4
 
 
-def test_prior_skip_adds_the_prior_logit_of_the_last_frame():
-    frames, motion = torch.rand(2, 3, 3, 16, 24) * 255, torch.rand(2, 3, 1, 16, 24)
-    for variant in ("ST", "STAN"):
-        cfg = dict(TINY, variant=variant, frozen_backbone=True)
-        torch.manual_seed(0)
-        plain = build_model(cfg)(frames, motion)
-        torch.manual_seed(0)
-        skip = build_model(dict(cfg, prior_skip=True))  # the same weights plus g = 1, b = 0
-        prior_logit = torch.logit(motion[:, -1].clamp(0.01, 0.99))
-        assert torch.allclose(skip(frames, motion), plain + prior_logit, atol=1e-5)
-        assert {"prior_gain", "prior_bias"} <= set(skip.state_dict())
-    # the image-only variant has no prior to add
-    assert "prior_gain" not in build_model(dict(TINY, variant="OS", prior_skip=True)).state_dict()
-    with pytest.raises(InputError, match="prior_skip"):
-        build_model(dict(TINY, temporal_input="flow", prior_skip=True))
-
-
 def test_single_frame_variants_read_only_the_last_frame():
     model = build_model(dict(TINY, variant="ST", frozen_backbone=True))
     frames, motion = torch.rand(1, 3, 3, 16, 16) * 255, torch.rand(1, 3, 1, 16, 16)

@@ -82,11 +82,6 @@ class ModelConfig:
     # Branch maps are upsampled to input_size / fusion_stride, where ConvLSTM, Conv3D, O_st and
     # the attentive module work; the result is upsampled to the input size. Paper: 1.
     fusion_stride: int = 1
-    # Not in the paper (default off): add g * logit(prior) + b, with learnt scalars g (from 1)
-    # and b (from 0), to the logits of the temporal variants at the input size, so the network
-    # learns a correction of its motion prior instead of rebuilding the prior's sharp edges
-    # from 1/8-resolution features. Only with temporal_input 'prior'.
-    prior_skip: bool = False
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -103,8 +98,6 @@ class ModelConfig:
             raise InputError(f"model.window={self.window}: must be >= 1")
         if self.fusion_stride not in (1, 2, 4, 8):
             raise InputError(f"model.fusion_stride={self.fusion_stride}: use 1, 2, 4 or 8")
-        if self.prior_skip and self.temporal_input != "prior":
-            raise InputError("model.prior_skip needs model.temporal_input: prior")
 
     @property
     def spec(self) -> VariantSpec:

@@ -32,10 +32,6 @@ from stan.model.vgg import VGG16Trunk, normalize_input
 FEATURE_CHANNELS = 512
 
 
-# model.prior_skip reads the prior as a probability clipped to [PRIOR_CLIP, 1 - PRIOR_CLIP].
-PRIOR_CLIP = 0.01
-
-
 class STAN(nn.Module):
     """STAN and its ablation variants; build it with :func:`stan.model.config.build_model`."""
 
@@ -62,12 +58,6 @@ class STAN(nn.Module):
                 self.temporal_trunk = VGG16Trunk(in_channels=in_channels)
                 self.temporal_branches = StreamBranches(in_channels=FEATURE_CHANNELS, **branch_args)
         streams = 2 if spec.temporal else 1
-        # model.prior_skip: logits += prior_gain * logit(prior) + prior_bias (temporal variants)
-        self.prior_gain: nn.Parameter | None = None
-        self.prior_bias: nn.Parameter | None = None
-        if spec.temporal and cfg.prior_skip:
-            self.prior_gain = nn.Parameter(torch.ones(1))
-            self.prior_bias = nn.Parameter(torch.zeros(1))
         self.x_channels = streams * len(LEVELS) * k
         self.fusion = LevelFusion(level_channels=streams * k, levels=len(LEVELS))
         self.convlstm = (
@@ -203,11 +193,4 @@ class STAN(nn.Module):
             if features is not None
             else tuple(frames.shape[-2:])
         )
-        logits = self.head(xs, size)["logits"]
-        if self.prior_gain is not None:
-            prior = motion[:, -1, :1]  # (N, 1, H, W) prior of the window's last frame
-            if prior.shape[-2:] != logits.shape[-2:]:
-                prior = F.interpolate(prior, size=logits.shape[-2:], mode="bilinear")
-            prior_logit = torch.logit(prior.clamp(PRIOR_CLIP, 1 - PRIOR_CLIP))
-            logits = logits + self.prior_gain * prior_logit + self.prior_bias
-        return logits
+        return self.head(xs, size)["logits"]
