@@ -72,10 +72,10 @@ def table_scores(table_csv: str | Path | None, variant: str) -> dict:
         method = str(row.pop("method"))
         if method in (variant, f"{variant}+crf"):
             scores[method] = {
-                k: (float(v) if isinstance(v, float) else int(v))
+                k: (v if isinstance(v, str) else float(v) if isinstance(v, float) else int(v))
                 for k, v in row.items()
                 if not (isinstance(v, float) and math.isnan(v))
-            }
+            }  # numbers, and the training set's name (trained_on)
     return scores
 
 
