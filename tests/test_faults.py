@@ -65,7 +65,8 @@ def overlay(workdir: Path, root: Path, extra: str = "") -> Path:
     path.write_text(
         "datasets: [mine]\n"
         f"data:\n  mine: {{adapter: davis, root: {root}, test_split: val}}\n"
-        "evaluate:\n  methods: [flow-magnitude]\n" + extra
+        # no trained J/F threshold: the baseline's table then reads the test videos only
+        "evaluate:\n  methods: [flow-magnitude]\n  threshold_videos: 0\n" + extra
     )
     return path
 
