@@ -97,7 +97,7 @@ def test_runtime_scales_with_frames_and_steps_and_gpus_follow_the_device(workdir
     # A GPU cuts the flow estimate; 1000 times the steps raise the training estimate.
     key = ("video_flow", per_video["video_flow"].format("long"))
     assert int(gpu[key]["runtime"]) < int(cpu[key]["runtime"])
-    train = ("train_model", "dataset=davis, variant=STAN")
+    train = ("train_model", "trainset=davis, variant=STAN")
     assert cpu[train]["gpu"] == "0" and gpu[train]["gpu"] == "1"
     longer = snakemake(workdir, settings(base, "cpu", 4000), "-n", "results/models/davis/STAN.pt")
     assert int(job_resources(longer)[train]["runtime"]) > int(cpu[train]["runtime"])
