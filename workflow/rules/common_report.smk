@@ -98,6 +98,27 @@ def dataset_scored(dataset):
     return bool((df.loc[df["split"] == "test", "gt"] != "").any())
 
 
+def unscored_maps(dataset):
+    """Maps of every evaluate.methods entry on the test videos (a dataset without ground truth)."""
+    return [
+        f"{saliency_root(dataset, method)}/{video}"
+        for method in config["evaluate"]["methods"]
+        for video in dataset_videos(dataset, "test")
+    ]
+
+
+def runtime_products(wildcards):
+    """What the runtime table waits for: each dataset's table, or its maps when unscored (every
+    stage's jobs, and so their benchmark files, come first)."""
+    products = []
+    for dataset in config["datasets"]:
+        if dataset_scored(dataset):
+            products.append(f"results/tables/{dataset}.csv")
+        else:
+            products += unscored_maps(dataset)
+    return products
+
+
 def all_outputs(wildcards):
     """The targets of the all rule: tables, plots and figures of every scored dataset; for datasets
     without ground truth (e.g. a folder of videos with model_from), the maps of every method
@@ -117,9 +138,5 @@ def all_outputs(wildcards):
                 f"results/tables/{dataset}_vs_paper.md",
             ]
         else:
-            outputs += [
-                f"{saliency_root(dataset, method)}/{video}"
-                for method in config["evaluate"]["methods"]
-                for video in dataset_videos(dataset, "test")
-            ]
+            outputs += unscored_maps(dataset)
     return outputs

@@ -7,8 +7,7 @@
 rule runtime_table:
     input:
         manifests=expand("results/manifests/{dataset}.csv", dataset=config["datasets"]),
-        # the tables need every stage's maps, so their jobs (and benchmark files) come first
-        tables=expand("results/tables/{dataset}.csv", dataset=config["datasets"]),
+        products=runtime_products,
         code=script_code("report_runtime.py"),
     output:
         csv=report(
