@@ -263,7 +263,7 @@ def test_download_rules_fetch_a_missing_dataset_and_weights(server, tmp_path):
     cmd.remove(str(weights))
     again = subprocess.run([*cmd, "-n"], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout[-3000:]
-    assert "Nothing to be done" in again.stdout + again.stderr
+    assert "Nothing to be done" in again.stdout + again.stderr, again.stdout[-3000:]
     assert server.seen == []
 
 

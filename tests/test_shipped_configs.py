@@ -22,7 +22,10 @@ BASES = {
     "davis-sparse.yaml": ["davis-dev.yaml"],
 }
 # Configs whose point is another target than `rule all`.
-TARGETS = {"davis-all.yaml": ["shipped_bundle"]}
+TARGETS = {
+    "davis-all.yaml": ["shipped_bundle"],
+    "davis-cv.yaml": ["results/tables/davis_cv.csv"],
+}
 DEV_TEST = [
     "bear",
     "bus",
@@ -114,7 +117,9 @@ def dag_of(stand_ins):
 @pytest.mark.parametrize("name", ["config.yaml", *SHIPPED])
 def test_every_shipped_config_builds_its_dag(dag_of, name):
     rules = {j["rule"] for j in dag_of(name)}
-    expected = {"shipped_bundle", "bundle", "train_model"} if name in TARGETS else {"all", "table"}
+    expected = {"train_model", "table"} if name in TARGETS else {"all", "table"}
+    if name == "davis-all.yaml":
+        expected = {"shipped_bundle", "bundle", "train_model"}
     assert expected <= rules, sorted(rules)
 
 
@@ -131,8 +136,11 @@ def test_default_config_is_the_davis_cpu_setting(dag_of):
     (prior,) = jobs_of(jobs, "train_motion_prior")
     assert prior["params"]["sparse_gt_every"] == 0
     assert prior["params"]["prior"]["n_segments"] == 300
+    # every test video is predicted (and a few training videos: their maps choose the trained
+    # J/F threshold, evaluate.threshold_videos)
     predicted = {j["wildcards"]["video"] for j in jobs_of(jobs, "predict")}
-    assert predicted == set(DAVIS_VAL)
+    assert set(DAVIS_VAL) <= predicted
+    assert len(predicted - set(DAVIS_VAL)) == 3
 
 
 def test_paper_recipe_reaches_the_jobs(dag_of):

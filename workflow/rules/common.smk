@@ -60,13 +60,17 @@ def manifest_inputs(wildcards):
     from stan.data.stage import source_files
 
     adapter = dataset_adapter(wildcards.dataset)
-    inputs = {
-        "code": script_code("manifest.py"),
-        "sources": source_files(adapter, dataset_settings(wildcards.dataset)),
-    }
+    inputs = {"code": script_code("manifest.py")}
+    downloaded = dataset_root_input(wildcards.dataset)  # common_download.smk
+    if downloaded:
+        # a root the workflow downloads (or downloaded) is one unit, renamed into place when
+        # complete: its folder stands for its files, so the input set is the same before and
+        # after the download (else the manifest, and everything after it, would rerun once)
+        inputs.update(downloaded)
+    else:
+        inputs["sources"] = source_files(adapter, dataset_settings(wildcards.dataset))
     if adapter == "synthetic":
         inputs["root"] = "results/datasets/synthetic"
-    inputs.update(dataset_root_input(wildcards.dataset))  # common_download.smk
     if dataset_adapter(wildcards.dataset) == "fold":
         inputs["root"] = (
             f"results/manifests/{dataset_settings(wildcards.dataset)['of']}.csv"
