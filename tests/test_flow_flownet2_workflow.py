@@ -35,4 +35,8 @@ def test_demo_with_flownet2(tmp_path):
     assert field.shape == (8, 64, 96, 2) and np.isfinite(field).all()
     table = pd.read_csv(tmp_path / "results/tables/synthetic.csv")
     assert table["method"].tolist() == ["flow-magnitude"]
-    assert np.isfinite(table.select_dtypes("number").to_numpy()).all()
+    # tiny-baseline.yaml has no threshold videos: the trained-threshold columns stay empty
+    scores = table.select_dtypes("number").drop(
+        columns=["trained_threshold", "J_mean_tt", "F_mean_tt"]
+    )
+    assert np.isfinite(scores.to_numpy()).all()
