@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,15 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("STAN_SHARED_DATA", REPO.parent / "shared" / "data"))
 DAVIS_ROOT = SHARED_DATA / "DAVIS"
 SEGTRACK_ROOT = SHARED_DATA / "SegTrackV2"
+
+
+@pytest.fixture(scope="module")
+def code(tmp_path_factory) -> Path:
+    """A private copy of the workflow code, so a test can edit it without touching the repo."""
+    copy = tmp_path_factory.mktemp("code") / "repo"
+    ignore = shutil.ignore_patterns(".venv", "results", ".snakemake", ".git", "*.egg-info")
+    shutil.copytree(REPO, copy, ignore=ignore)
+    return copy
 
 
 @pytest.fixture(scope="session")

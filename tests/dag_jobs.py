@@ -40,6 +40,16 @@ def plain(value):
     )
 
 
+def open_workflow(api: SnakemakeApi, args: argparse.Namespace):
+    """The repository's workflow on ``args.workdir`` under ``args.configfiles``, one core."""
+    return api.workflow(
+        resource_settings=ResourceSettings(cores=1),
+        config_settings=ConfigSettings(configfiles=args.configfiles),
+        snakefile=REPO / "Snakefile",
+        workdir=args.workdir,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("workdir", type=Path)
@@ -50,20 +60,10 @@ def main() -> None:
     datasets = list(dict.fromkeys(config["datasets"] + config["train"]["datasets"]))
     manifests = [f"results/manifests/{d}.csv" for d in datasets]
     with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=args.configfiles),
-            snakefile=REPO / "Snakefile",
-            workdir=args.workdir,
-        )
+        workflow = open_workflow(api, args)
         workflow.dag(dag_settings=DAGSettings(targets=manifests)).execute_workflow()
     with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(cores=1),
-            config_settings=ConfigSettings(configfiles=args.configfiles),
-            snakefile=REPO / "Snakefile",
-            workdir=args.workdir,
-        )
+        workflow = open_workflow(api, args)
         dag = workflow.dag(dag_settings=DAGSettings(targets=args.target or ["all"]))
         dag.execute_workflow(executor="dryrun")
         for job in workflow._workflow.dag.jobs:

@@ -33,15 +33,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def code(tmp_path_factory) -> Path:
-    """A private copy of the workflow code."""
-    copy = tmp_path_factory.mktemp("code") / "repo"
-    ignore = shutil.ignore_patterns(".venv", "results", ".snakemake", ".git", "*.egg-info")
-    shutil.copytree(REPO, copy, ignore=ignore)
-    return copy
-
-
-@pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> Path:
     """The tiny dataset (DAVIS layout: 2 train videos, 1 test video)."""
     from stan.data.synthetic import SyntheticConfig, generate

@@ -1,6 +1,5 @@
 """The real DAG on a tiny synthetic set, in a temporary directory (about a minute on 2 cores)."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,15 +31,6 @@ def snakemake(workdir: Path, *args: str, code: Path) -> subprocess.CompletedProc
         *args,
     ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-
-
-@pytest.fixture(scope="module")
-def code(tmp_path_factory) -> Path:
-    """A private copy of the workflow code, so a test can edit it without touching the repo."""
-    copy = tmp_path_factory.mktemp("code") / "repo"
-    ignore = shutil.ignore_patterns(".venv", "results", ".snakemake", ".git", "*.egg-info")
-    shutil.copytree(REPO, copy, ignore=ignore)
-    return copy
 
 
 @pytest.fixture(scope="module")
