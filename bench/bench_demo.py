@@ -27,7 +27,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, machine, markdown_table, write_report  # noqa: E402
 
-ROWS = ["flow-magnitude", "motion-prior", "STAN", "STAN+crf"]
+ROWS = ["flow-magnitude", "motion-prior", "ST", "STAN", "STAN+crf"]
 
 
 def run_demo(cores: int, seed: int, extra: list[str]) -> tuple[float, pd.DataFrame]:
@@ -39,7 +39,9 @@ def run_demo(cores: int, seed: int, extra: list[str]) -> tuple[float, pd.DataFra
         cmd += ["--cores", str(cores), "--quiet", "all", *extra]
         cmd += ["--configfile", str(REPO / "workflow/configs/demo.yaml"), str(seeds)]
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"seed {seed}: the demo failed (exit {run.returncode}):\n{run.stderr[-4000:]}")
         seconds = time.perf_counter() - start
         table = pd.read_csv(Path(workdir) / "results/tables/synthetic.csv").set_index("method")
     return seconds, table

@@ -1,4 +1,4 @@
-"""The `stan` command and model bundles, on a tiny synthetic DAG run (STAN only, ~1 min).
+"""The `stan` command and model bundles, on the session's tiny synthetic DAG run (tiny_run).
 
 The DAG trains STAN and its prior, predicts and CRF-refines the test video, scores it and writes
 the bundle; the command must then reproduce the DAG's maps and table from the bundle alone.
@@ -7,8 +7,6 @@ the bundle; the command must then reproduce the DAG's maps and table from the bu
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -19,31 +17,18 @@ import torch
 import yaml
 
 from stan.cli import main as cli
-from stan.io import read_gray
+from stan.cli.pipeline import VideoPredictor
+from stan.io import read_gray, read_image
 from stan.predict.bundle import read_bundle, unpack_bundle, write_bundle
 from stan.runtime import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-METHODS = {"evaluate": {"methods": ["STAN", "STAN+crf"]}}
-
-
-def snakemake(workdir: Path, *targets: str) -> None:
-    overlay = workdir / "methods.yaml"
-    overlay.write_text(yaml.safe_dump(METHODS))
-    cmd = [
-        SNAKEMAKE, *targets, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-        "--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay),
-    ]  # fmt: skip
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stderr[-4000:]
 
 
 @pytest.fixture(scope="module")
-def dag(tmp_path_factory) -> dict:
-    work = tmp_path_factory.mktemp("dag")
-    snakemake(work, "results/tables/synthetic.csv")
-    snakemake(work, "results/bundles/synthetic/STAN.pt")
+def dag(tiny_run) -> dict:
+    """The session's tiny DAG run (tests/conftest.py): its table, then the STAN bundle."""
+    work = tiny_run
     manifest = pd.read_csv(work / "results/manifests/synthetic.csv", dtype=str)
     video = sorted(manifest.loc[manifest["split"] == "test", "video"].unique())[0]
     results = work / "results"
@@ -70,12 +55,34 @@ def max_difference(dir_a: Path, dir_b: Path) -> int:
     )
 
 
+def mean_difference(dir_a: Path, dir_b: Path) -> float:
+    names = sorted(p.name for p in dir_b.glob("*.png"))
+    return float(
+        np.mean([np.abs(read_gray(dir_a / n) / 255.0 - read_gray(dir_b / n) / 255.0).mean()
+                 for n in names])
+    )  # fmt: skip
+
+
 def test_bundle_reproduces_the_workflow_maps(dag, tmp_path):
-    """Same model, same frames: the command's maps equal the DAG's to 1/255 (CRF maps too)."""
+    """Same model, same frames: the command's maps equal the DAG's to 1/255.
+
+    The bundle stores float16 weights, so a few pixels round the other way; the CRF (min-max
+    normalised per frame) can widen such a 1/255 step to a few levels at object boundaries, so
+    its end-to-end maps are held to a small mean difference, and the CRF stage itself is held to
+    1/255 when fed the DAG's own maps.
+    """
     argv = ["predict", str(dag["bundle"]), str(dag["frames"]), "--out", str(tmp_path)]
     assert cli.main([*argv, "--crf", "--backbone", str(dag["backbone"])]) == 0
     assert max_difference(tmp_path / "maps" / dag["video"], dag["maps"]) <= 1
-    assert max_difference(tmp_path / "crf" / dag["video"], dag["crf"]) <= 1
+    assert mean_difference(tmp_path / "crf" / dag["video"], dag["crf"]) < 0.005
+
+    predictor = VideoPredictor(read_bundle(dag["bundle"]), device="cpu",
+                               backbone_weights=dag["backbone"])  # fmt: skip
+    names = sorted(p.name for p in dag["maps"].glob("*.png"))
+    frames = [read_image(dag["frames"] / n.replace(".png", ".jpg")) for n in names]
+    refined = predictor.refine(frames, [read_gray(dag["maps"] / n) for n in names])
+    for name, got in zip(names, refined, strict=True):
+        assert np.abs(got.astype(int) - read_gray(dag["crf"] / name).astype(int)).max() <= 1
 
 
 def test_bundle_contents_and_unpacking(dag, tmp_path):
@@ -104,12 +111,19 @@ def test_bundle_contents_and_unpacking(dag, tmp_path):
 
 def test_score_reproduces_the_workflow_table(dag, tmp_path, capsys):
     gt = dag["work"] / "results/datasets/synthetic"
-    pred = dag["maps"].parent
-    assert cli.main(["score", str(gt), str(pred), "--out", str(tmp_path)]) == 0
+    # the DAG's STAN folder also holds the threshold (training) videos' maps; score the test one
+    pred = tmp_path / "pred" / "STAN"
+    shutil.copytree(dag["maps"], pred / dag["video"])
+    assert cli.main(["score", str(gt), str(pred), "--out", str(tmp_path / "out")]) == 0
     assert "maxF" in capsys.readouterr().out
-    got = pd.read_csv(tmp_path / "table.csv").set_index("method").loc["STAN"]
+    got = pd.read_csv(tmp_path / "out" / "table.csv").set_index("method").loc["STAN"]
     want = pd.read_csv(dag["table"]).set_index("method").loc["STAN"]
-    assert list(got.index) == list(want.index)
+    # the command knows neither the training set nor training videos to pick a threshold on:
+    # no trained_on column, empty trained-threshold columns; every other column is the DAG's
+    assert list(got.index) == [c for c in want.index if c != "trained_on"]
+    learned = ["trained_threshold", "J_mean_tt", "F_mean_tt"]
+    assert got[learned].isna().all()
+    got, want = got.drop(learned), want.drop(["trained_on", *learned])
     np.testing.assert_allclose(got.to_numpy(float), want.to_numpy(float), atol=1e-6, rtol=0)
 
 

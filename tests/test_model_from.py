@@ -1,20 +1,26 @@
 """A folder of unlabelled videos through the DAG with models trained on another dataset
-(data.<name>.model_from): maps, CRF maps and overlay movies, no ground truth anywhere."""
+(data.<name>.model_from): maps, CRF maps and overlay movies, no ground truth anywhere. It runs
+in a copy of the session's tiny run (tests/conftest.py), which trained the synthetic models, in
+the background lane after that run."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import yaml
+from conftest import (
+    Background,
+    copy_tiny_run,
+    finished_tiny_run,
+    queue_early,
+    take_early,
+    tiny_command,
+)
 
 from stan.data.synthetic import SyntheticConfig, generate
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def video_from_frames(frames: list[Path], path: Path) -> None:
@@ -25,8 +31,8 @@ def video_from_frames(frames: list[Path], path: Path) -> None:
     writer.release()
 
 
-@pytest.mark.slow
-def test_unlabelled_videos_take_their_models_from_another_dataset(tmp_path):
+def make_clips(tmp_path: Path) -> None:
+    """Two clips, and the overlay that runs them with models trained on synthetic."""
     # two clips made from a synthetic test video the model never trained on
     source = tmp_path / "source"
     generate(SyntheticConfig(n_train=1, n_test=1, n_frames=8, height=64, width=96, seed=5), source)
@@ -45,14 +51,39 @@ def test_unlabelled_videos_take_their_models_from_another_dataset(tmp_path):
         "evaluate": {"methods": ["flow-magnitude", "ST", "ST+crf"]},
     }
     (tmp_path / "clips.yaml").write_text(yaml.safe_dump(overlay))
-    snakemake = str(Path(sys.executable).with_name("snakemake"))
-    cmd = [snakemake, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
-    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml")]
-    cmd += [str(tmp_path / "clips.yaml")]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stderr[-4000:]
 
-    results = tmp_path / "results"
+
+def clips_command(request) -> tuple[Path, Background]:
+    """The run, in a copy of the tiny run made when it starts (the tiny run complete)."""
+    tmp_path_factory, code = map(request.getfixturevalue, ("tmp_path_factory", "tiny_code"))
+    top = tmp_path_factory.mktemp("clips-run")
+    work = top / "work"
+
+    def prepare() -> None:
+        make_clips(top)
+        copy_tiny_run(finished_tiny_run(tmp_path_factory, code), work)
+
+    cmd = tiny_command(work, code, overlays=[top / "clips.yaml"])
+    return work, Background(cmd, top / "run.log", prepare=prepare)
+
+
+def start_early(request, items) -> None:
+    """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
+    if any("clips_run" in item.fixturenames for item in items):
+        queue_early("clips_run", *clips_command(request))
+
+
+@pytest.fixture(scope="module")
+def clips_run(request, tiny_run) -> Path:
+    work, run = take_early("clips_run", lambda: clips_command(request))
+    result = run.result()
+    assert result.returncode == 0, result.stderr[-4000:]
+    return work
+
+
+@pytest.mark.slow
+def test_unlabelled_videos_take_their_models_from_another_dataset(clips_run):
+    results = clips_run / "results"
     assert (results / "models/synthetic/ST.pt").is_file()  # trained on the other dataset
     assert (
         not (results / "models/clips").exists() and not (results / "models/prior/clips.pt").exists()

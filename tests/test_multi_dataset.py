@@ -1,11 +1,12 @@
 """One model trained on several datasets at once (train.datasets), through the DAG: the tiny
 synthetic set, a short copy of two DAVIS sequences and of SegTrackV2's bmx (the team's data,
-skipped when absent), each with its own label source."""
+skipped when absent), each with its own label source. It runs in a copy of the session's tiny run
+(tests/conftest.py): the synthetic member's data, flow, prior and coarse labels are reused from
+there (same settings), its models are not copied; it runs in the background lane after the tiny
+run."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -13,9 +14,17 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import DAVIS_ROOT, SEGTRACK_ROOT
+from conftest import (
+    DAVIS_ROOT,
+    SEGTRACK_ROOT,
+    Background,
+    copy_tiny_run,
+    finished_tiny_run,
+    queue_early,
+    take_early,
+    tiny_command,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 FRAMES = 8
 
 
@@ -49,11 +58,12 @@ def short_segtrack(root: Path) -> None:
             shrink(src, dst)
 
 
-@pytest.mark.slow
-@pytest.mark.davis
-def test_one_model_on_synthetic_davis_and_segtrackv2(tmp_path):
-    if not (DAVIS_ROOT / "JPEGImages").is_dir() or not (SEGTRACK_ROOT / "JPEGImages").is_dir():
-        pytest.skip(f"needs {DAVIS_ROOT} and {SEGTRACK_ROOT} (set STAN_SHARED_DATA)")
+def have_data() -> bool:
+    return (DAVIS_ROOT / "JPEGImages").is_dir() and (SEGTRACK_ROOT / "JPEGImages").is_dir()
+
+
+def make_inputs(tmp_path: Path) -> None:
+    """The short copies and the overlay that trains one model on all three datasets."""
     short_davis(tmp_path / "DAVIS", ["bear", "rhino"])
     short_segtrack(tmp_path / "SegTrackV2")
     overlay = {
@@ -75,31 +85,63 @@ def test_one_model_on_synthetic_davis_and_segtrackv2(tmp_path):
         "report": {"ablation_methods": ["ST"]},
     }
     (tmp_path / "multi.yaml").write_text(yaml.safe_dump(overlay))
-    snakemake = str(Path(sys.executable).with_name("snakemake"))
-    targets = ["results/tables/synthetic.csv", "results/tables/davis.csv"]
-    cmd = [snakemake, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
-    cmd += ["--cores", "2", *targets, "--configfile", str(REPO / "workflow/configs/tiny.yaml")]
-    cmd += [str(tmp_path / "multi.yaml")]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stderr[-4000:]
 
+
+def multi_command(request) -> tuple[Path, Background]:
+    """The run, in a copy of the tiny run without its models, made when it starts (the tiny
+    run complete)."""
+    tmp_path_factory, code = map(request.getfixturevalue, ("tmp_path_factory", "tiny_code"))
+    top = tmp_path_factory.mktemp("multi-run")
+    work = top / "work"
+
+    def prepare() -> None:
+        make_inputs(top)
+        tiny_run = finished_tiny_run(tmp_path_factory, code)
+        copy_tiny_run(tiny_run, work, skip=("results/models/synthetic",))
+
+    targets = ["results/tables/synthetic.csv", "results/tables/davis.csv"]
+    cmd = tiny_command(work, code, *targets, overlays=[top / "multi.yaml"])
+    return work, Background(cmd, top / "run.log", prepare=prepare)
+
+
+def start_early(request, items) -> None:
+    """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
+    if have_data() and any("multi_run" in item.fixturenames for item in items):
+        queue_early("multi_run", *multi_command(request))
+
+
+@pytest.fixture(scope="module")
+def multi_run(request) -> Path:
+    if not have_data():
+        pytest.skip(f"needs {DAVIS_ROOT} and {SEGTRACK_ROOT} (set STAN_SHARED_DATA)")
+    request.getfixturevalue("tiny_run")
+    work, run = take_early("multi_run", lambda: multi_command(request))
+    result = run.result()
+    assert result.returncode == 0, result.stderr[-4000:]
+    return work
+
+
+@pytest.mark.slow
+@pytest.mark.davis
+def test_one_model_on_synthetic_davis_and_segtrackv2(multi_run):
+    work = multi_run
     name = "synthetic+davis+segtrackv2"
-    ckpt = torch.load(tmp_path / f"results/models/{name}/ST.pt", weights_only=True)
+    ckpt = torch.load(work / f"results/models/{name}/ST.pt", weights_only=True)
     assert ckpt["metrics"]["training_sets"] == ["synthetic", "davis", "segtrackv2"]
     # one model, no per-dataset ones; each member dataset has its own prior and label source
-    assert sorted(p.name for p in (tmp_path / "results/models").iterdir()) == [
+    assert sorted(p.name for p in (work / "results/models").iterdir()) == [
         "backbone",
         "prior",
         name,
     ]
-    assert sorted(p.name for p in (tmp_path / "results/models/prior").glob("*.pt")) == [
+    assert sorted(p.name for p in (work / "results/models/prior").glob("*.pt")) == [
         "davis.pt",
         "segtrackv2.pt",
         "synthetic.pt",
     ]
     # synthetic trains on coarse labels (tiny.yaml), DAVIS and SegTrackV2 on ground truth
-    assert sorted(p.name for p in (tmp_path / "results/coarse").iterdir()) == ["synthetic"]
+    assert sorted(p.name for p in (work / "results/coarse").iterdir()) == ["synthetic"]
     for dataset in ("synthetic", "davis"):
-        table = pd.read_csv(tmp_path / f"results/tables/{dataset}.csv").set_index("method")
+        table = pd.read_csv(work / f"results/tables/{dataset}.csv").set_index("method")
         assert table.loc["ST", "trained_on"] == name
         assert table.loc["flow-magnitude", "trained_on"] == "-"

@@ -50,10 +50,11 @@ def trained(tmp_path_factory):
     return data
 
 
-def test_sliding_windows_equal_direct_forward():
+@pytest.mark.parametrize("extra", [{}, {"prior_residual": True}])
+def test_sliding_windows_equal_direct_forward(extra):
     """Per-frame maps reused across windows give what the model gives on each explicit window."""
     torch.manual_seed(0)
-    model = build_model(TINY).eval()
+    model = build_model(dict(TINY, **extra)).eval()
     n = 6
     rgb = np.random.default_rng(0).integers(0, 255, (n, 16, 16, 3), dtype=np.uint8)
     prior = np.random.default_rng(1).integers(0, 255, (n, 16, 16, 1), dtype=np.uint8)

@@ -1,4 +1,5 @@
-"""The CRF and report rules in the real workflow, on a tiny synthetic run in a temp directory."""
+"""The CRF and report rules in the real workflow, on a tiny synthetic run in a temp directory
+(given to the background lane before the first test, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,19 @@ import cv2
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import Background, queue_early, take_early
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
-def snakemake(
-    workdir: Path, *args: str, configs: tuple[Path, ...] = ()
-) -> subprocess.CompletedProcess:
-    """Run the repository's workflow in ``workdir`` on the tiny config, with '+crf' rows and
-    the motion prior scored as a method."""
+def command(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> list[str]:
+    """Snakemake running the repository's workflow in ``workdir`` on the tiny config, with
+    '+crf' rows and the motion prior scored as a method."""
     (workdir / "crf.yaml").write_text(
         "evaluate:\n  methods: [flow-magnitude, flow-magnitude+crf, motion-prior, motion-prior+crf]\n"
     )
-    cmd = [
+    return [
         SNAKEMAKE,
         "--snakefile",
         str(REPO / "Snakefile"),
@@ -39,13 +39,30 @@ def snakemake(
         str(workdir / "crf.yaml"),
         *map(str, configs),
     ]
+
+
+def snakemake(
+    workdir: Path, *args: str, configs: tuple[Path, ...] = ()
+) -> subprocess.CompletedProcess:
+    cmd = command(workdir, *args, configs=configs)
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+
+
+def run_command(tmp_path_factory) -> tuple[Path, Background]:
+    workdir = tmp_path_factory.mktemp("report-run")
+    return workdir, Background(command(workdir), workdir.with_suffix(".log"))
+
+
+def start_early(request, items) -> None:
+    """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
+    if any("run" in item.fixturenames for item in items):
+        queue_early("report-run", *run_command(request.getfixturevalue("tmp_path_factory")))
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
-    workdir = tmp_path_factory.mktemp("report-run")
-    result = snakemake(workdir)
+    workdir, background = take_early("report-run", lambda: run_command(tmp_path_factory))
+    result = background.result()
     assert result.returncode == 0, result.stderr[-4000:]
     return workdir
 

@@ -5,13 +5,16 @@ a ``debug`` partition), or one this module starts with ``.ci/slurm/start.sh`` (r
 needed) and stops again at the end. Where that cannot be done they skip, saying why; with
 ``STAN_REQUIRE_SLURM=1`` (CI) they fail instead. All SLURM runs of the module are started at once
 (they mostly wait on the plugin's status checks), so the module takes about as long as the
-slowest run: the tiny synthetic workflow, a few minutes on 2 cores.
+slowest run: the tiny synthetic workflow, a few minutes on 2 cores. Where a cluster already runs
+when the session starts (CI starts one before pytest), they start before the session's first
+test (``start_early``), and their waiting overlaps the tests of the other modules.
 
 The rerun tests run locally on small Snakefiles and on the tiny workflow.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -160,6 +163,24 @@ def slurm_states(job_ids: list[str]) -> dict[str, str]:
     return {job: states[job].split()[0] for job in job_ids if job in states}  # "CANCELLED by 0"
 
 
+def wait_for_job_script(run: Snakemake, timeout: float = 120) -> None:
+    """Wait until a local job's script (``.snakemake/scripts/tmp*.py``) runs under ``run``."""
+    import psutil  # a dependency of Snakemake
+
+    deadline = time.monotonic() + timeout
+    parent = psutil.Process(run.proc.pid)
+    while time.monotonic() < deadline:
+        assert run.proc.poll() is None, "the run ended before it could be terminated"
+        try:
+            for child in parent.children(recursive=True):
+                if any(".snakemake/scripts/" in arg for arg in child.cmdline()):
+                    return
+        except psutil.Error:  # a child ended while we looked
+            pass
+        time.sleep(0.02)
+    pytest.fail(f"no job script started within {timeout} s; {run.log} ends:\n{run.tail()}")
+
+
 def executed_rules(log_text: str, local: bool) -> set[str]:
     """Rules whose jobs a Snakemake log shows starting: ``localrule`` or remote ``rule`` lines."""
     return {m[2] for m in JOB_HEADER.findall(log_text) if bool(m[0]) == local}
@@ -231,12 +252,16 @@ def slurm_cluster():
     subprocess.run(["bash", str(STOP)], capture_output=True, text=True, timeout=300)
 
 
+def start_tiny_local(tmp_path_factory) -> Snakemake:
+    return Snakemake.start(
+        tmp_path_factory.mktemp("tiny") / "local", *tiny_workflow_args("--cores", "2")
+    )
+
+
 @pytest.fixture(scope="module")
 def tiny_local(tmp_path_factory) -> Snakemake:
     """The tiny workflow run locally: the reference the other runs must reproduce."""
-    run = Snakemake.start(
-        tmp_path_factory.mktemp("tiny") / "local", *tiny_workflow_args("--cores", "2")
-    )
+    run = EARLY.pop("tiny_local", None) or start_tiny_local(tmp_path_factory)
     yield run
     run.kill()
 
@@ -347,18 +372,54 @@ class SlurmRuns:
     tiny: Snakemake
     failing: FailingRun
 
+    @classmethod
+    def start(cls, tmp_path_factory) -> SlurmRuns:
+        root = tmp_path_factory.mktemp("slurm")
+        return cls(
+            tiny=Snakemake.start(root / "tiny", *tiny_workflow_args("--profile", str(CI_PROFILE))),
+            failing=FailingRun.start(root / "failing"),
+        )
+
+    def stop(self) -> None:
+        self.tiny.kill()
+        self.failing.cleanup()
+
 
 @pytest.fixture(scope="module")
 def slurm_runs(slurm_cluster, tiny_local, tmp_path_factory):
-    """Start the SLURM runs of this module together; each test waits for the one it needs."""
-    root = tmp_path_factory.mktemp("slurm")
-    runs = SlurmRuns(
-        tiny=Snakemake.start(root / "tiny", *tiny_workflow_args("--profile", str(CI_PROFILE))),
-        failing=FailingRun.start(root / "failing"),
-    )
+    """Start the SLURM runs of this module together (or take over those that start_early
+    started); each test waits for the one it needs."""
+    runs = EARLY.pop("slurm_runs", None) or SlurmRuns.start(tmp_path_factory)
     yield runs
-    runs.tiny.kill()
-    runs.failing.cleanup()
+    runs.stop()
+
+
+# Runs that start_early started, taken over by the fixtures above.
+EARLY: dict[str, Snakemake | SlurmRuns] = {}
+
+
+def start_early(request, items: list[pytest.Item]):
+    """Called by tests/conftest.py before the session's first test, with this module's selected
+    tests: start the runs that their fixtures need and that mostly wait, the local tiny run and,
+    where a SLURM cluster already runs, the SLURM runs (started otherwise with the module, by
+    slurm_cluster's rules). Returns what stops the runs no fixture took over."""
+    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    needed = set().union(*(item.fixturenames for item in items))
+    atexit.register(stop_early)  # also when the session ends without its teardown
+    if "tiny_local" in needed:
+        EARLY["tiny_local"] = start_tiny_local(tmp_path_factory)
+    if "slurm_runs" in needed and cluster_ready():
+        EARLY["slurm_runs"] = SlurmRuns.start(tmp_path_factory)
+    return stop_early
+
+
+def stop_early() -> None:
+    while EARLY:
+        _, run = EARLY.popitem()
+        if isinstance(run, Snakemake):
+            run.kill()
+        else:
+            run.stop()
 
 
 # ---------------------------------------------------------------------------- profiles
@@ -595,7 +656,9 @@ def test_tiny_workflow_reruns_after_termination_mid_job(tmp_path, tiny_local):
     workdir = tmp_path / "work"
     run = Snakemake.start(workdir, *tiny_workflow_args("--cores", "2"), name="first")
     run.wait_for(r"^localrule (video_flow|flow_magnitude):", timeout=600)
-    assert run.proc.poll() is None, "the run ended before it could be terminated"
+    # Snakemake prints a job before its script process exists; a signal sent in between lets
+    # Snakemake start the job anyway and wait for it, so wait until a job script runs.
+    wait_for_job_script(run)
     run.kill(signal.SIGTERM)
     assert run.wait(120) != 0
     text = run.text()

@@ -1,4 +1,5 @@
-"""The real DAG on a tiny synthetic set, in a temporary directory (about a minute on 2 cores)."""
+"""The real DAG on a tiny synthetic set, in a temporary directory: the session's run of
+workflow/configs/tiny.yaml (``tiny_run`` in tests/conftest.py, about a minute on 2 cores)."""
 
 import subprocess
 import sys
@@ -34,11 +35,9 @@ def snakemake(workdir: Path, *args: str, code: Path) -> subprocess.CompletedProc
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, code):
-    workdir = tmp_path_factory.mktemp("workflow")
-    result = snakemake(workdir, code=code)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
+def demo_run(tiny_run):
+    """Rule all of tiny.yaml, run by the code in ``tiny_code`` (shared with other modules)."""
+    return tiny_run
 
 
 def test_demo_produces_table_and_plot(demo_run):
@@ -64,13 +63,17 @@ def test_baseline_beats_a_constant_map(demo_run, tmp_path, monkeypatch):
     assert baseline["S"] > const["S"]
 
 
-def test_rerun_is_a_no_op_and_code_edits_rerun_their_stage(demo_run, code):
-    result = snakemake(demo_run, "--dry-run", "--quiet", "rules", code=code)
+def test_rerun_is_a_no_op_and_code_edits_rerun_their_stage(demo_run, tiny_code):
+    result = snakemake(demo_run, "--dry-run", "--quiet", "rules", code=tiny_code)
     assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
     # Editing a baseline module marks the baseline maps (and what follows) as outdated; Snakemake
     # compares checksums, so the edit must change the file's content, not only its time.
-    module = code / "stan" / "baseline" / "flow_magnitude.py"
-    module.write_text(module.read_text() + "\n# an edit\n")
-    result = snakemake(demo_run, "--dry-run", "--quiet", "rules", code=code)
+    module = tiny_code / "stan" / "baseline" / "flow_magnitude.py"
+    original = module.read_text()
+    module.write_text(original + "\n# an edit\n")
+    try:
+        result = snakemake(demo_run, "--dry-run", "--quiet", "rules", code=tiny_code)
+    finally:
+        module.write_text(original)  # the code copy is shared: as the run saw it
     assert result.returncode == 0, result.stderr[-3000:]
     assert "flow_magnitude" in result.stdout and "video_flow" not in result.stdout

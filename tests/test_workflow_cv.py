@@ -1,12 +1,14 @@
-"""Cross-validation in the real DAG: 2 folds of the tiny synthetic set, a variant with 2 seeds."""
+"""Cross-validation in the real DAG: 2 folds of the tiny synthetic set, a variant with 2 seeds.
 
-import subprocess
+Both runs are given to the background lane before the first test (tests/conftest.py)."""
+
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
+from conftest import Background, queue_early, take_early
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -25,18 +27,57 @@ evaluate:
 """
 
 
-@pytest.fixture(scope="module")
-def cv_run(tmp_path_factory):
+OOF_VIDEO = "synth-train-00"  # sorted first training video: sub-fold 0 of 2
+
+
+def cv_command(tmp_path_factory) -> tuple[Path, Background]:
     workdir = tmp_path_factory.mktemp("cv")
     overlay = workdir / "cv.yaml"
     overlay.write_text(OVERLAY)
     cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
     cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay)]
-    result = subprocess.run(
-        [*cmd, "--", "results/tables/synthetic_cv.csv"], capture_output=True, text=True, timeout=900
+    return workdir, Background(
+        [*cmd, "--", "results/tables/synthetic_cv.csv"], workdir.with_suffix(".log")
     )
+
+
+def oof_command(tmp_path_factory) -> tuple[Path, Background]:
+    workdir = tmp_path_factory.mktemp("oof")
+    overlay = workdir / "oof.yaml"
+    overlay.write_text("prior: {out_of_fold: 2}\n")
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay)]
+    return workdir, Background(
+        [*cmd, "--", f"results/priors/synthetic/{OOF_VIDEO}"], workdir.with_suffix(".log")
+    )
+
+
+COMMANDS = {"cv_run": cv_command, "oof_run": oof_command}
+
+
+def start_early(request, items) -> None:
+    """Give the background lane the runs that the selected tests use (tests/conftest.py)."""
+    for fixture, command in COMMANDS.items():
+        if any(fixture in item.fixturenames for item in items):
+            queue_early(fixture, *command(request.getfixturevalue("tmp_path_factory")))
+
+
+def finished(fixture: str, tmp_path_factory, timeout: float) -> Path:
+    """The working directory of a run of COMMANDS, once it completed."""
+    workdir, run = take_early(fixture, lambda: COMMANDS[fixture](tmp_path_factory))
+    result = run.result(timeout=timeout)
     assert result.returncode == 0, result.stderr[-4000:]
-    return workdir / "results"
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def cv_run(tmp_path_factory):
+    return finished("cv_run", tmp_path_factory, timeout=900) / "results"
+
+
+@pytest.fixture(scope="module")
+def oof_run(tmp_path_factory):
+    return finished("oof_run", tmp_path_factory, timeout=600)
 
 
 def test_cv_table_summarises_folds_and_seeds(cv_run):
@@ -71,22 +112,11 @@ def test_folds_share_split_free_caches_and_keep_their_models(cv_run):
     assert tests == {f"synth-train-{i:02d}" for i in range(3)}
 
 
-def test_out_of_fold_prior_of_a_training_video_comes_from_a_model_without_it(tmp_path):
-    overlay = tmp_path / "oof.yaml"
-    overlay.write_text("prior: {out_of_fold: 2}\n")
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
-    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay)]
-    video = "synth-train-00"  # sorted first training video: sub-fold 0 of 2
-    result = subprocess.run(
-        [*cmd, "--", f"results/priors/synthetic/{video}"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    models = tmp_path / "results" / "models" / "prior"
+def test_out_of_fold_prior_of_a_training_video_comes_from_a_model_without_it(oof_run):
+    video = OOF_VIDEO
+    models = oof_run / "results" / "models" / "prior"
     assert sorted(p.name for p in models.glob("*.pt")) == ["synthetic-oof0.pt"]
     metrics = torch.load(models / "synthetic-oof0.pt", weights_only=True)["metrics"]
     assert video not in metrics["train_videos"] + metrics["val_videos"]
     assert metrics["train_videos"] + metrics["val_videos"] == ["synth-train-01"]
-    assert len(list((tmp_path / "results" / "priors" / "synthetic" / video).glob("*.png"))) == 8
+    assert len(list((oof_run / "results" / "priors" / "synthetic" / video).glob("*.png"))) == 8

@@ -276,13 +276,10 @@ def cmd_score(args) -> int:
     method = args.method or pred.name
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.out) if args.out else Path(scratch)
-        scores = out / f"{method}.csv"
+        scores, curves = out / f"{method}.csv", out / f"{method}_curves.npz"
         try:
-            score_method(
-                manifest, pred, method, scores, out / f"{method}_curves.npz",
-                binarize_threshold=args.threshold,
-            )  # fmt: skip
-            table = make_table({method: scores}, out / "table.csv")
+            score_method(manifest, pred, method, scores, curves, binarize_threshold=args.threshold)
+            table = make_table({method: scores}, out / "table.csv", curves={method: curves})
         except InputError as error:
             raise CommandError(str(error), EXIT_INPUT) from None
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))

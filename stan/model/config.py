@@ -69,6 +69,12 @@ class ModelConfig:
     frozen_backbone: bool = False
     # Channels of the motion encoder (frozen_backbone only).
     motion_encoder_channels: int = 32
+    # Residual on the prior: the saliency logit is gain * logit(prior) + the heads' upsampled
+    # output, the prior taken at the input size (its superpixel edges intact), the heads' last
+    # layers zero-initialised and the gain starting at 1: training starts from the prior and
+    # learns corrections to it. Not in the paper; needs temporal_input 'prior'. Temporal
+    # variants only.
+    prior_residual: bool = False
     # Width inside each branch and channels of each branch map X_ri (4 maps make X_t).
     branch_width: int = 64
     branch_channels: int = 16
@@ -96,6 +102,8 @@ class ModelConfig:
             raise InputError(f"model.input_norm={self.input_norm!r}: use hed, imagenet or null")
         if self.window < 1:
             raise InputError(f"model.window={self.window}: must be >= 1")
+        if self.prior_residual and self.temporal_input != "prior":
+            raise InputError("model.prior_residual needs model.temporal_input: prior")
         if self.fusion_stride not in (1, 2, 4, 8):
             raise InputError(f"model.fusion_stride={self.fusion_stride}: use 1, 2, 4 or 8")
 

@@ -30,6 +30,8 @@ from stan.model.motion_encoder import MotionEncoder
 from stan.model.vgg import VGG16Trunk, normalize_input
 
 FEATURE_CHANNELS = 512
+#: The prior is clipped to [eps, 1 - eps] before its logit (model.prior_residual): +-4.6.
+PRIOR_EPS = 0.01
 
 
 class STAN(nn.Module):
@@ -76,6 +78,14 @@ class STAN(nn.Module):
         self.attention = (
             AttentiveFusion(channels=cfg.attention_channels) if spec.attention else None
         )
+        self.residual_gain: nn.Parameter | None = None
+        if cfg.prior_residual and spec.temporal:
+            # Start from the prior: every O map starts at zero, S = logit(prior).
+            self.residual_gain = nn.Parameter(torch.ones(1))
+            heads = [*self.fusion.convs, self.lstm_out, self.conv3d and self.conv3d.out]
+            for conv in filter(None, heads):
+                nn.init.zeros_(conv.weight)
+                nn.init.zeros_(conv.bias)
 
     # ------------------------------------------------------------------ per-frame part (Eq. 1-2)
     def backbone_features(self, rgb: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -135,8 +145,13 @@ class STAN(nn.Module):
         return torch.cat(maps, dim=1)
 
     # ------------------------------------------------------------------ window part (Eq. 3-7)
-    def head(self, xs: torch.Tensor, out_size: tuple[int, int]) -> dict[str, torch.Tensor]:
+    def head(
+        self, xs: torch.Tensor, out_size: tuple[int, int], prior: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """Window maps xs (N, T, C_X, H', W') -> {'o_st', 'o_m', 'o_c', 'weights', 'logits'}.
+
+        ``prior``: the motion input of each window's last frame, (N, M, H, W) at ``out_size``;
+        needed (and only read) with ``model.prior_residual``.
 
         logits: (N, 1, H, W) at ``out_size``; the other entries are at (H', W') and only present
         for the variants that have them.
@@ -163,6 +178,11 @@ class STAN(nn.Module):
         else:
             saliency = sum(maps)  # element-wise addition of the ablations
         out["logits"] = F.interpolate(saliency, size=out_size, mode="bilinear", align_corners=False)
+        if self.residual_gain is not None:  # model.prior_residual
+            if prior is None or tuple(prior.shape[-2:]) != tuple(out_size):
+                raise ValueError(f"model.prior_residual needs the last frame's prior at {out_size}")
+            prior = prior[:, :1].to(saliency.dtype).clamp(PRIOR_EPS, 1 - PRIOR_EPS)
+            out["logits"] = out["logits"] + self.residual_gain * torch.logit(prior)
         return out
 
     def forward(
@@ -193,4 +213,5 @@ class STAN(nn.Module):
             if features is not None
             else tuple(frames.shape[-2:])
         )
-        return self.head(xs, size)["logits"]
+        last_prior = None if motion is None else motion[:, -1]
+        return self.head(xs, size, last_prior)["logits"]

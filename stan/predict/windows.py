@@ -63,18 +63,22 @@ def predict_frames(
     model.eval()
     t_used = model.cfg.frames_used
     maps: dict[int, torch.Tensor] = {}  # X of the frames still needed by a later window
+    priors: dict[int, torch.Tensor] = {}  # their motion input (model.prior_residual only)
     for start in range(0, n_frames, batch_size):
         stop = min(start + batch_size, n_frames)
         windows = [window_positions(i, t_used, frame_step) for i in range(start, stop)]
         needed = sorted({p for w in windows for p in w} - set(maps))
         if needed:
-            xs = model.frame_maps(*_to_batch([load(p) for p in needed], device))
-            maps.update(zip(needed, xs, strict=True))
+            rgb, motion, feats = _to_batch([load(p) for p in needed], device)
+            maps.update(zip(needed, model.frame_maps(rgb, motion, feats), strict=True))
+            if model.cfg.prior_residual:
+                priors.update(zip(needed, motion, strict=True))
         stacked = torch.stack(
             [torch.stack([maps[p] for p in w]) for w in windows]
         )  # (B, T, C, H', W')
+        last = torch.stack([priors[w[-1]] for w in windows]) if priors else None
         probs = (
-            torch.sigmoid(model.head(stacked, tuple(input_size))["logits"])[:, 0]
+            torch.sigmoid(model.head(stacked, tuple(input_size), last)["logits"])[:, 0]
             .float()
             .cpu()
             .numpy()
@@ -82,3 +86,4 @@ def predict_frames(
         yield from zip(range(start, stop), probs, strict=True)
         keep = min(window_positions(stop, t_used, frame_step))
         maps = {p: x for p, x in maps.items() if p >= keep}
+        priors = {p: x for p, x in priors.items() if p >= keep}
