@@ -157,6 +157,27 @@ def take_early(name: str, make) -> tuple[Path, Background]:
     return EARLY.pop(name, None) or make()
 
 
+def queue_if_used(items, fixture: str, make) -> None:
+    """For a module's ``start_early``: queue ``make()`` as ``fixture`` if a selected test uses
+    that fixture."""
+    if any(fixture in item.fixturenames for item in items):
+        queue_early(fixture, *make())
+
+
+def succeeded(run: Background, timeout: float = 1200) -> None:
+    """Wait for ``run``; fail with the end of its error output unless it exited 0."""
+    result = run.result(timeout=timeout)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+def finished_run(fixture: str, make, timeout: float = 1200) -> Path:
+    """The working directory of the run queued as ``fixture`` (or of ``make()``), once it
+    completed successfully."""
+    workdir, run = take_early(fixture, make)
+    succeeded(run, timeout)
+    return workdir
+
+
 TINY_RUN: dict[str, tuple[Path, Background]] = {}
 
 
@@ -173,8 +194,7 @@ def tiny_run_command(tmp_path_factory, code: Path) -> tuple[Path, Background]:
 def finished_tiny_run(tmp_path_factory, code: Path) -> Path:
     """The working directory of the session's tiny run, once it completed (from any thread)."""
     workdir, run = tiny_run_command(tmp_path_factory, code)
-    result = run.result()
-    assert result.returncode == 0, result.stderr[-4000:]
+    succeeded(run)
     return workdir
 
 

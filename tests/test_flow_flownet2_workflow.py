@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import Background, queue_early, take_early
+from conftest import REPO, Background, finished_run, queue_if_used, tiny_command
 
 from stan.flow.cache import load_flow
 
-REPO = Path(__file__).resolve().parents[1]
 # In a process of its own: the background lane must not touch torch's global seed.
 MAKE_CHECKPOINT = """
 import sys, torch
@@ -30,10 +29,8 @@ def flownet2_command(request) -> tuple[Path, Background]:
     overrides = tmp_path / "flownet2.yaml"
     flow = {"method": "flownet2", "flownet2": {"checkpoint": str(checkpoint), "batch_size": 2}}
     overrides.write_text(yaml.safe_dump({"flow": flow}))
-    snakemake = str(Path(sys.executable).with_name("snakemake"))
-    cmd = [snakemake, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
-    configs = [REPO / "workflow/configs/tiny.yaml", REPO / "workflow/configs/tiny-baseline.yaml"]
-    cmd += ["--cores", "2", "--configfile", *map(str, configs), str(overrides)]
+    baseline_only = REPO / "workflow/configs/tiny-baseline.yaml"
+    cmd = tiny_command(tmp_path, REPO, overlays=[baseline_only, overrides])
 
     def prepare() -> None:
         make = [sys.executable, "-c", MAKE_CHECKPOINT, str(checkpoint)]
@@ -45,16 +42,12 @@ def flownet2_command(request) -> tuple[Path, Background]:
 
 def start_early(request, items) -> None:
     """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
-    if any("flownet2_run" in item.fixturenames for item in items):
-        queue_early("flownet2_run", *flownet2_command(request))
+    queue_if_used(items, "flownet2_run", lambda: flownet2_command(request))
 
 
 @pytest.fixture(scope="module")
 def flownet2_run(request) -> Path:
-    tmp_path, run = take_early("flownet2_run", lambda: flownet2_command(request))
-    result = run.result()
-    assert result.returncode == 0, result.stderr[-4000:]
-    return tmp_path
+    return finished_run("flownet2_run", lambda: flownet2_command(request))
 
 
 def test_demo_with_flownet2(flownet2_run):

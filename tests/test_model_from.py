@@ -14,9 +14,9 @@ import yaml
 from conftest import (
     Background,
     copy_tiny_run,
+    finished_run,
     finished_tiny_run,
-    queue_early,
-    take_early,
+    queue_if_used,
     tiny_command,
 )
 
@@ -69,16 +69,12 @@ def clips_command(request) -> tuple[Path, Background]:
 
 def start_early(request, items) -> None:
     """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
-    if any("clips_run" in item.fixturenames for item in items):
-        queue_early("clips_run", *clips_command(request))
+    queue_if_used(items, "clips_run", lambda: clips_command(request))
 
 
 @pytest.fixture(scope="module")
 def clips_run(request, tiny_run) -> Path:
-    work, run = take_early("clips_run", lambda: clips_command(request))
-    result = run.result()
-    assert result.returncode == 0, result.stderr[-4000:]
-    return work
+    return finished_run("clips_run", lambda: clips_command(request))
 
 
 @pytest.mark.slow

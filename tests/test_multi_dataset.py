@@ -19,9 +19,9 @@ from conftest import (
     SEGTRACK_ROOT,
     Background,
     copy_tiny_run,
+    finished_run,
     finished_tiny_run,
-    queue_early,
-    take_early,
+    queue_if_used,
     tiny_command,
 )
 
@@ -106,8 +106,8 @@ def multi_command(request) -> tuple[Path, Background]:
 
 def start_early(request, items) -> None:
     """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
-    if have_data() and any("multi_run" in item.fixturenames for item in items):
-        queue_early("multi_run", *multi_command(request))
+    if have_data():
+        queue_if_used(items, "multi_run", lambda: multi_command(request))
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +115,7 @@ def multi_run(request) -> Path:
     if not have_data():
         pytest.skip(f"needs {DAVIS_ROOT} and {SEGTRACK_ROOT} (set STAN_SHARED_DATA)")
     request.getfixturevalue("tiny_run")
-    work, run = take_early("multi_run", lambda: multi_command(request))
-    result = run.result()
-    assert result.returncode == 0, result.stderr[-4000:]
-    return work
+    return finished_run("multi_run", lambda: multi_command(request))
 
 
 @pytest.mark.slow

@@ -6,17 +6,13 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Background, queue_early, take_early
-
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+from conftest import REPO, Background, finished_run, queue_if_used, tiny_command
 
 
 def command(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> list[str]:
@@ -25,20 +21,7 @@ def command(workdir: Path, *args: str, configs: tuple[Path, ...] = ()) -> list[s
     (workdir / "crf.yaml").write_text(
         "evaluate:\n  methods: [flow-magnitude, flow-magnitude+crf, motion-prior, motion-prior+crf]\n"
     )
-    return [
-        SNAKEMAKE,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        *args,
-        "--configfile",
-        str(REPO / "workflow" / "configs" / "tiny.yaml"),
-        str(workdir / "crf.yaml"),
-        *map(str, configs),
-    ]
+    return tiny_command(workdir, REPO, *args, overlays=[workdir / "crf.yaml", *configs])
 
 
 def snakemake(
@@ -55,16 +38,13 @@ def run_command(tmp_path_factory) -> tuple[Path, Background]:
 
 def start_early(request, items) -> None:
     """Give the background lane the run, if a selected test uses it (tests/conftest.py)."""
-    if any("run" in item.fixturenames for item in items):
-        queue_early("report-run", *run_command(request.getfixturevalue("tmp_path_factory")))
+    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    queue_if_used(items, "run", lambda: run_command(tmp_path_factory))
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
-    workdir, background = take_early("report-run", lambda: run_command(tmp_path_factory))
-    result = background.result()
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
+    return finished_run("run", lambda: run_command(tmp_path_factory))
 
 
 @pytest.mark.slow

@@ -2,36 +2,21 @@
 workflow/configs/tiny.yaml (``tiny_run`` in tests/conftest.py, about a minute on 2 cores)."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import tiny_snakemake
 
 from stan.data.manifest import load_manifest
 from stan.evaluate import score_method
 from stan.io import write_png
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-
 
 def snakemake(workdir: Path, *args: str, code: Path) -> subprocess.CompletedProcess:
     """Run the workflow whose code lives in ``code`` on the working directory ``workdir``."""
-    cmd = [
-        SNAKEMAKE,
-        "--snakefile",
-        str(code / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
-        "--configfile",
-        str(REPO / "workflow" / "configs" / "tiny.yaml"),
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+    return tiny_snakemake(workdir, code, *args)
 
 
 @pytest.fixture(scope="module")

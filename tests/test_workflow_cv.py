@@ -2,16 +2,12 @@
 
 Both runs are given to the background lane before the first test (tests/conftest.py)."""
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
-from conftest import Background, queue_early, take_early
-
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+from conftest import REPO, Background, finished_run, queue_if_used, tiny_command
 
 OVERLAY = """
 datasets: [synthetic-cv0, synthetic-cv1]
@@ -34,22 +30,17 @@ def cv_command(tmp_path_factory) -> tuple[Path, Background]:
     workdir = tmp_path_factory.mktemp("cv")
     overlay = workdir / "cv.yaml"
     overlay.write_text(OVERLAY)
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
-    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay)]
-    return workdir, Background(
-        [*cmd, "--", "results/tables/synthetic_cv.csv"], workdir.with_suffix(".log")
-    )
+    cmd = tiny_command(workdir, REPO, "results/tables/synthetic_cv.csv", overlays=[overlay])
+    return workdir, Background(cmd, workdir.with_suffix(".log"))
 
 
 def oof_command(tmp_path_factory) -> tuple[Path, Background]:
     workdir = tmp_path_factory.mktemp("oof")
     overlay = workdir / "oof.yaml"
     overlay.write_text("prior: {out_of_fold: 2}\n")
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
-    cmd += ["--cores", "2", "--configfile", str(REPO / "workflow/configs/tiny.yaml"), str(overlay)]
-    return workdir, Background(
-        [*cmd, "--", f"results/priors/synthetic/{OOF_VIDEO}"], workdir.with_suffix(".log")
-    )
+    target = f"results/priors/synthetic/{OOF_VIDEO}"
+    cmd = tiny_command(workdir, REPO, target, overlays=[overlay])
+    return workdir, Background(cmd, workdir.with_suffix(".log"))
 
 
 COMMANDS = {"cv_run": cv_command, "oof_run": oof_command}
@@ -57,17 +48,14 @@ COMMANDS = {"cv_run": cv_command, "oof_run": oof_command}
 
 def start_early(request, items) -> None:
     """Give the background lane the runs that the selected tests use (tests/conftest.py)."""
+    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
     for fixture, command in COMMANDS.items():
-        if any(fixture in item.fixturenames for item in items):
-            queue_early(fixture, *command(request.getfixturevalue("tmp_path_factory")))
+        queue_if_used(items, fixture, lambda command=command: command(tmp_path_factory))
 
 
 def finished(fixture: str, tmp_path_factory, timeout: float) -> Path:
     """The working directory of a run of COMMANDS, once it completed."""
-    workdir, run = take_early(fixture, lambda: COMMANDS[fixture](tmp_path_factory))
-    result = run.result(timeout=timeout)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return workdir
+    return finished_run(fixture, lambda: COMMANDS[fixture](tmp_path_factory), timeout)
 
 
 @pytest.fixture(scope="module")
