@@ -396,3 +396,25 @@ def test_videos_errors(tmp_path):
     (root / "broken.avi").write_bytes(b"\x00" * 64)
     with pytest.raises(InputError, match=r"broken\.avi: OpenCV"):
         index_videos(root, tmp_path / "frames")
+
+
+def test_manifest_inputs_of_each_adapter(tmp_path, monkeypatch):
+    """What the manifest rule lists as inputs: a fold has no root of its own, so nothing of the
+    working directory may count (it once walked '.', so any file written there reran the fold)."""
+    from stan.data.stage import source_files
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "anything.csv").write_text("x\n")
+    assert source_files("fold", {"of": "davis", "folds": 3, "fold": 0}) == []
+    assert source_files("synthetic", {"root": "results"}) == []
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (clips / "a.mp4").write_bytes(b"")
+    assert source_files("videos", {"root": str(clips)}) == [str(clips / "a.mp4")]
+    davis = tmp_path / "DAVIS"
+    (davis / "JPEGImages" / "480p" / "bear").mkdir(parents=True)
+    assert source_files("davis", {"root": str(davis)}) == [
+        str(davis / "JPEGImages" / "480p"),
+        str(davis / "JPEGImages" / "480p" / "bear"),
+    ]

@@ -55,10 +55,13 @@ def source_files(adapter: str, settings: dict) -> list[str]:
     renamed in it), the split files and ``db_info.yml``; changing a frame in place does not
     rerun the manifest (the video's ``check_frames`` job and the rules reading the frame do).
     The other adapters convert masks or decode videos while indexing, so every file under their
-    root counts. The synthetic set is the workflow's own output (tracked as a folder).
+    root counts. The synthetic set is the workflow's own output (tracked as a folder); a fold
+    (adapter ``fold``) has no root of its own.
     """
-    root = Path(settings.get("root", ""))
-    if adapter == "synthetic" or not root.is_dir():
+    if adapter in ("synthetic", "fold") or not settings.get("root"):
+        return []  # a fold reads only its base dataset's manifest (its only input)
+    root = Path(settings["root"])
+    if not root.is_dir():
         return []
     if adapter != "davis":
         return [str(f) for f in _walk(root, files=True)]
