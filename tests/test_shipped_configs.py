@@ -186,3 +186,11 @@ def test_demo_overlay_is_the_small_synthetic_run(dag_of):
     assert {j["wildcards"]["variant"] for j in train} == {"ST", "STAN"}
     assert all(j["params"]["model"]["prior_residual"] is True for j in train)
     assert jobs_of(jobs, "coarse_labels")  # the demo runs every stage
+    # the caches' params are the trunk's settings only: a head option (prior_residual, the
+    # ConvLSTM's width...) changed later must not rerun them
+    caches = jobs_of(jobs, "feature_cache")
+    assert caches
+    for job in caches:
+        keys = set(job["params"]["model"])
+        assert {"backbone_init", "backbone_weights", "frozen_backbone"} <= keys
+        assert keys <= {"backbone_init", "backbone_weights", "input_norm", "frozen_backbone"}

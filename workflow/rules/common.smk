@@ -381,6 +381,17 @@ def model_settings(wildcards):
     return settings
 
 
+# The `model` keys that the frozen trunk's cached features depend on; the rest (heads, variant,
+# model.prior_residual...) leave the feature caches in place when changed.
+TRUNK_KEYS = ("backbone_init", "backbone_weights", "input_norm", "frozen_backbone")
+
+
+def trunk_settings(wildcards):
+    """The part of the `model` section that a feature-cache job uses (its params)."""
+    settings = model_settings(wildcards)
+    return {key: settings[key] for key in TRUNK_KEYS if key in settings}
+
+
 def gpu_request(wildcards):
     """GPUs a feature-cache or training job asks the scheduler for: none when train.device
     pins it to the CPU."""

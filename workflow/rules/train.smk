@@ -51,7 +51,7 @@ rule feature_cache:
         runtime=feature_cache_runtime,
         gpu=gpu_request,
     params:
-        model=model_settings,
+        model=trunk_settings,
         input_size=config["train"]["input_size"],
         device=config["train"]["device"],
     script:
