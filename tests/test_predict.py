@@ -76,6 +76,20 @@ def test_sliding_windows_equal_direct_forward(extra):
     np.testing.assert_allclose(np.stack([got[i] for i in range(n)]), want[:, 0].numpy(), atol=1e-5)
 
 
+def test_prior_residual_is_ignored_by_image_only_variants():
+    """model.prior_residual on OS (no temporal stream, so no prior is loaded): the windows run
+    without a motion input and equal the direct forward."""
+    torch.manual_seed(0)
+    model = build_model(dict(TINY, variant="OS", prior_residual=True)).eval()
+    assert model.residual_gain is None
+    rgb = np.random.default_rng(0).integers(0, 255, (4, 16, 16, 3), dtype=np.uint8)
+    got = dict(predict_frames(model, 4, lambda i: {"rgb": rgb[i]}, (16, 16), batch_size=2))
+    frames = torch.from_numpy(rgb).permute(0, 3, 1, 2).float()
+    with torch.no_grad():
+        want = torch.sigmoid(model(frames[:, None]))[:, 0].numpy()
+    np.testing.assert_allclose(np.stack([got[i] for i in range(4)]), want, atol=1e-5)
+
+
 def test_predict_dataset_writes_maps_like_the_ground_truth(trained, tmp_path):
     written = predict_dataset(
         manifest_csv=trained["manifest"],

@@ -71,7 +71,7 @@ def predict_frames(
         if needed:
             rgb, motion, feats = _to_batch([load(p) for p in needed], device)
             maps.update(zip(needed, model.frame_maps(rgb, motion, feats), strict=True))
-            if model.cfg.prior_residual:
+            if model.residual_gain is not None:  # model.prior_residual, temporal variants
                 priors.update(zip(needed, motion, strict=True))
         stacked = torch.stack(
             [torch.stack([maps[p] for p in w]) for w in windows]
