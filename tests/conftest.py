@@ -221,6 +221,25 @@ def copy_tiny_run(tiny_run: Path, dst: Path, *, skip: tuple[str, ...] = ()) -> P
     return dst
 
 
+def tiny_copy_command(
+    request, name: str, make_inputs, overlay: str, *targets: str, skip: tuple[str, ...] = ()
+) -> tuple[Path, Background]:
+    """A workflow run in a copy of the session's tiny run (``copy_tiny_run``, ``skip`` left out),
+    under tiny.yaml and the overlay ``<top>/<overlay>``; the copy and ``make_inputs(top)`` (its
+    data and overlay) are made when the run starts, once the tiny run is complete. Returns the
+    copy's working directory and the run, not started."""
+    tmp_path_factory, code = map(request.getfixturevalue, ("tmp_path_factory", "tiny_code"))
+    top = tmp_path_factory.mktemp(name)
+    work = top / "work"
+
+    def prepare() -> None:
+        make_inputs(top)
+        copy_tiny_run(finished_tiny_run(tmp_path_factory, code), work, skip=skip)
+
+    cmd = tiny_command(work, code, *targets, overlays=[top / overlay])
+    return work, Background(cmd, top / "run.log", prepare=prepare)
+
+
 @pytest.fixture(scope="session")
 def davis_root() -> Path:
     if not (DAVIS_ROOT / "JPEGImages" / "480p").is_dir():

@@ -11,14 +11,7 @@ import cv2
 import numpy as np
 import pytest
 import yaml
-from conftest import (
-    Background,
-    copy_tiny_run,
-    finished_run,
-    finished_tiny_run,
-    queue_if_used,
-    tiny_command,
-)
+from conftest import Background, finished_run, queue_if_used, tiny_copy_command
 
 from stan.data.synthetic import SyntheticConfig, generate
 
@@ -55,16 +48,7 @@ def make_clips(tmp_path: Path) -> None:
 
 def clips_command(request) -> tuple[Path, Background]:
     """The run, in a copy of the tiny run made when it starts (the tiny run complete)."""
-    tmp_path_factory, code = map(request.getfixturevalue, ("tmp_path_factory", "tiny_code"))
-    top = tmp_path_factory.mktemp("clips-run")
-    work = top / "work"
-
-    def prepare() -> None:
-        make_clips(top)
-        copy_tiny_run(finished_tiny_run(tmp_path_factory, code), work)
-
-    cmd = tiny_command(work, code, overlays=[top / "clips.yaml"])
-    return work, Background(cmd, top / "run.log", prepare=prepare)
+    return tiny_copy_command(request, "clips-run", make_clips, "clips.yaml")
 
 
 def start_early(request, items) -> None:

@@ -18,11 +18,9 @@ from conftest import (
     DAVIS_ROOT,
     SEGTRACK_ROOT,
     Background,
-    copy_tiny_run,
     finished_run,
-    finished_tiny_run,
     queue_if_used,
-    tiny_command,
+    tiny_copy_command,
 )
 
 FRAMES = 8
@@ -90,18 +88,15 @@ def make_inputs(tmp_path: Path) -> None:
 def multi_command(request) -> tuple[Path, Background]:
     """The run, in a copy of the tiny run without its models, made when it starts (the tiny
     run complete)."""
-    tmp_path_factory, code = map(request.getfixturevalue, ("tmp_path_factory", "tiny_code"))
-    top = tmp_path_factory.mktemp("multi-run")
-    work = top / "work"
-
-    def prepare() -> None:
-        make_inputs(top)
-        tiny_run = finished_tiny_run(tmp_path_factory, code)
-        copy_tiny_run(tiny_run, work, skip=("results/models/synthetic",))
-
     targets = ["results/tables/synthetic.csv", "results/tables/davis.csv"]
-    cmd = tiny_command(work, code, *targets, overlays=[top / "multi.yaml"])
-    return work, Background(cmd, top / "run.log", prepare=prepare)
+    return tiny_copy_command(
+        request,
+        "multi-run",
+        make_inputs,
+        "multi.yaml",
+        *targets,
+        skip=("results/models/synthetic",),
+    )
 
 
 def start_early(request, items) -> None:
