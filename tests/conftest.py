@@ -129,11 +129,16 @@ def tiny_code(tmp_path_factory) -> Path:
     return copy_code(tmp_path_factory.mktemp("tiny-code") / "repo")
 
 
-def tiny_command(workdir: Path, code: Path, *args: str, overlays=()) -> list[str]:
-    """Snakemake running the workflow in ``code`` on ``workdir`` with 2 cores under tiny.yaml
-    and then the config files ``overlays``; ``args``: targets and flags."""
+def workflow_command(workdir: Path, code: Path, *args: str, configs=()) -> list[str]:
+    """Snakemake running the workflow in ``code`` on ``workdir`` with 2 cores, the config files
+    ``configs`` over config.yaml; ``args``: targets and flags."""
     cmd = [SNAKEMAKE, "--snakefile", str(code / "Snakefile"), "--directory", str(workdir)]
-    return [*cmd, "--cores", "2", *args, "--configfile", str(TINY_CONFIG), *map(str, overlays)]
+    return [*cmd, "--cores", "2", *args, "--configfile", *map(str, configs)]
+
+
+def tiny_command(workdir: Path, code: Path, *args: str, overlays=()) -> list[str]:
+    """``workflow_command`` under tiny.yaml and then the config files ``overlays``."""
+    return workflow_command(workdir, code, *args, configs=[TINY_CONFIG, *overlays])
 
 
 def tiny_snakemake(workdir: Path, code: Path, *args: str, overlays=(), timeout: float = 1200):

@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 import pytest
 import yaml
-from conftest import DAVIS_ROOT, REPO, SNAKEMAKE
+from conftest import DAVIS_ROOT, REPO, workflow_command
 
 from stan.cli import main as cli
 from stan.io import read_gray
@@ -61,8 +61,7 @@ def test_shipped_bundle_predicts_like_the_workflow(tmp_path):
     }
     (tmp_path / "clip.yaml").write_text(yaml.safe_dump(overlay))
     work = tmp_path / "work"
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(work)]
-    cmd += ["--cores", "2", "results/tables/clip.csv", "--configfile", str(tmp_path / "clip.yaml")]
+    cmd = workflow_command(work, REPO, "results/tables/clip.csv", configs=[tmp_path / "clip.yaml"])
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-4000:]
 
