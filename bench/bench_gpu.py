@@ -90,7 +90,7 @@ def peak_memory(device) -> str:
 
 
 def stan_model(s: dict, args, device):
-    from stan.model import build_model
+    from stan.model.build import build_model
 
     init = {"backbone_init": args.backbone, "backbone_weights": args.backbone_weights}
     if args.backbone == "random":

@@ -53,7 +53,7 @@ def measure(setting: str, variant: str, phase: str, repeats: int, threads: int) 
     import torch
     import torch.nn.functional as F
 
-    from stan.model import build_model
+    from stan.model.build import build_model
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)

@@ -79,7 +79,7 @@ def build_stages(args, config: dict):
     if args.stan_checkpoint:
         stan, input_size = args.stan_checkpoint, None
     else:
-        from stan.model import build_model
+        from stan.model.build import build_model
 
         model = dict(config["model"], variant="STAN")
         stan = build_model(model, load_backbone=False).to(device).eval()

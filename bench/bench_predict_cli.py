@@ -65,7 +65,7 @@ def random_bundle(path: Path, backbone: str) -> None:
     import torch
 
     from stan.inputs.features import trunk_fingerprint
-    from stan.model import build_model
+    from stan.model.build import build_model
     from stan.predict.bundle import write_bundle
     from stan.prior.config import PriorConfig
     from stan.prior.model import build_model as build_prior

@@ -53,7 +53,12 @@ def test_workflow_scripts_track_what_they_import():
 
     # The motion prior imports the camera model of the baseline (the hand lists missed it).
     assert "stan/baseline/flow_magnitude.py" in closure("prior_maps.py")
-    assert "stan/inputs/features.py" in closure("feature_cache.py")
+    features = closure("feature_cache.py")
+    assert {"stan/inputs/features.py", "stan/model/vgg.py", "stan/model/weights.py"} <= features
+    # The cached trunk features do not depend on the heads: editing them reruns no cache.
+    heads = {"stan/model/stan.py", "stan/model/config.py", "stan/model/branches.py"}
+    assert not heads & features
+    assert heads <= closure("train_model.py")
     assert "stan/evaluate/table.py" in closure("table.py")
     flow = closure("flow.py")
     assert "stan/flow/cache.py" in flow and not any(p.startswith("stan/model/") for p in flow)

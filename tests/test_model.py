@@ -10,9 +10,10 @@ import torch
 import torch.nn.functional as F
 
 from stan.io import InputError
-from stan.model import VARIANTS, ModelConfig, build_model
 from stan.model.attention import AttentiveFusion
 from stan.model.branches import Branch
+from stan.model.build import build_model
+from stan.model.config import VARIANTS, ModelConfig
 from stan.model.conv3d import Conv3DHead
 from stan.model.convlstm import ConvLSTM
 from stan.model.fusion import LevelFusion
@@ -195,3 +196,31 @@ def test_prior_residual_starts_from_the_prior_and_learns_corrections(variant):
         assert (torch.sigmoid(model(frames, motion)) - start).abs().max() > 1e-3
     with pytest.raises(InputError, match="prior_residual"):
         ModelConfig.from_dict(dict(TINY, prior_residual=True, temporal_input="flow"))
+
+
+def test_prior_norm_frame_reads_each_frame_relative_to_its_peak():
+    """model.prior_norm 'frame': a prior scaled by a constant gives the same map (peaks above the
+    floor), a motionless frame stays near zero, and the residual starts from the scaled prior."""
+    torch.manual_seed(0)
+    cfg = dict(TINY, variant="STAN", frozen_backbone=True, prior_norm="frame")
+    model = build_model(cfg).eval()
+    frames = torch.rand(2, 3, 3, 16, 24) * 255
+    motion = torch.rand(2, 3, 1, 16, 24) * 0.3
+    with torch.no_grad():
+        torch.testing.assert_close(model(frames, motion), model(frames, motion * 0.5))
+        seen = []
+        model.motion_encoder.register_forward_pre_hook(lambda _, args: seen.append(args[0]))
+        model(frames, motion)
+        peaks = seen[0].amax(dim=(-3, -2, -1))
+        torch.testing.assert_close(peaks, torch.ones_like(peaks))  # every frame's peak is 1
+        still = torch.full((1, 1, 16, 24), 0.01)
+        assert model.scaled_prior(still).max() == pytest.approx(0.2)  # floor 0.05
+    residual = build_model(dict(cfg, prior_residual=True)).eval()
+    with torch.no_grad():
+        start = torch.sigmoid(residual(frames, motion))
+    peak = motion[:, -1].amax(dim=(-2, -1), keepdim=True)
+    torch.testing.assert_close(start, (motion[:, -1] / peak).clamp(0.01, 0.99), atol=1e-6, rtol=0)
+    with pytest.raises(InputError, match="prior_norm"):
+        ModelConfig.from_dict(dict(TINY, prior_norm="frame", temporal_input="flow"))
+    with pytest.raises(InputError, match="prior_norm"):
+        ModelConfig.from_dict(dict(TINY, prior_norm="video"))

@@ -197,7 +197,7 @@ def test_train_config_validation():
 
 def _fingerprint():
     from stan.inputs.features import trunk_fingerprint
-    from stan.model import build_model
+    from stan.model.build import build_model
 
     return trunk_fingerprint(build_model(TINY).spatial_trunk)
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,9 +29,7 @@ from tqdm import tqdm
 from stan.data.manifest import load_manifest
 from stan.inputs.frames import resize_rgb
 from stan.io import InputError, atomic_path, read_image, reading
-from stan.model.branches import LEVELS
-from stan.model.config import ModelConfig
-from stan.model.vgg import VGG16Trunk, normalize_input
+from stan.model.vgg import LEVELS, VGG16Trunk, normalize_input, resolve_norm
 from stan.model.weights import init_trunk, load_vgg16_state
 from stan.runtime import resolve_device
 
@@ -44,12 +45,33 @@ def trunk_fingerprint(trunk: torch.nn.Module) -> str:
     return digest.hexdigest()[:16]
 
 
-def build_trunk(model_cfg: ModelConfig) -> VGG16Trunk:
-    """The frozen RGB trunk of ``model_cfg`` with its pretrained weights, in eval mode."""
+@dataclass(frozen=True)
+class TrunkSettings:
+    """The keys of the ``model`` section that decide the cached features (the rest of the
+    section, the heads, does not: this module imports no head code, so editing the heads reruns
+    no feature cache). Defaults are :class:`stan.model.config.ModelConfig`'s."""
+
+    backbone_init: str = "hed"
+    backbone_weights: str | None = None
+    input_norm: str | None = None
+
+    @classmethod
+    def from_model(cls, values: Mapping[str, Any] | Any) -> TrunkSettings:
+        """From a ``model`` section (a dict, or a ModelConfig); other keys are not read."""
+        if not isinstance(values, Mapping):
+            values = vars(values)
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+    @property
+    def norm(self) -> str:
+        return resolve_norm(self.backbone_init, self.input_norm)
+
+
+def build_trunk(settings: TrunkSettings) -> VGG16Trunk:
+    """The frozen RGB trunk with its pretrained weights, in eval mode."""
     trunk = VGG16Trunk(in_channels=3)
-    init_trunk(
-        trunk, load_vgg16_state(model_cfg.backbone_init, model_cfg.backbone_weights), extra_std=0.0
-    )
+    state = load_vgg16_state(settings.backbone_init, settings.backbone_weights)
+    init_trunk(trunk, state, extra_std=0.0)
     return trunk.eval().requires_grad_(False)
 
 
@@ -57,17 +79,20 @@ def cache_video_features(
     manifest,
     video: str,
     out_h5: str | Path,
-    model_cfg: dict | ModelConfig,
+    model_cfg: Mapping[str, Any] | Any,
     input_size: tuple[int, int],
     *,
     batch_size: int = 4,
     device: str = "auto",
     trunk: VGG16Trunk | None = None,
 ) -> None:
-    """Compute and write the cached features of one video (all of its manifest frames)."""
+    """Compute and write the cached features of one video (all of its manifest frames).
+
+    ``model_cfg``: the ``model`` section or a ModelConfig; only :class:`TrunkSettings` are read.
+    """
     import h5py
 
-    model_cfg = ModelConfig.from_dict(model_cfg)
+    model_cfg = TrunkSettings.from_model(model_cfg)
     if isinstance(manifest, (str, Path)):
         manifest = load_manifest(manifest)
     rows = manifest[manifest["video"] == video]
@@ -109,7 +134,7 @@ def cache_video_features(
 def cache_features(
     manifest_csv: str | Path,
     cache_dir: str | Path,
-    model_cfg: dict | ModelConfig,
+    model_cfg: Mapping[str, Any] | Any,
     input_size: tuple[int, int] | list[int],
     *,
     videos: list[str] | None = None,
@@ -123,7 +148,7 @@ def cache_features(
     input size is kept. ``input_size`` must equal ``train.input_size``.
     """
     torch.set_num_threads(threads)
-    model_cfg = ModelConfig.from_dict(model_cfg)
+    model_cfg = TrunkSettings.from_model(model_cfg)
     manifest = load_manifest(manifest_csv)
     names = videos if videos is not None else sorted(manifest["video"].unique())
     trunk = build_trunk(model_cfg)

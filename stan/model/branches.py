@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LEVELS = ("pool4", "conv5")
+from stan.model.vgg import LEVELS
 
 
 class Branch(nn.Module):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from stan.io import InputError
+from stan.model.vgg import resolve_norm
 from stan.sections import section_values
 
 
@@ -75,6 +76,12 @@ class ModelConfig:
     # learns corrections to it. Not in the paper; needs temporal_input 'prior'. Temporal
     # variants only.
     prior_residual: bool = False
+    # Scale of the prior as the network reads it: 'none' (as stored, 0..1) or 'frame' (each
+    # frame's prior divided by its maximum, floored at PRIOR_NORM_FLOOR in stan.model.stan). The
+    # project's prior (superpixel score times the pixel motion map) peaks at 0.2-0.4 and its
+    # level follows each video's motion, so without 'frame' a slow object's prior reads as weak.
+    # Not in the paper; needs temporal_input 'prior'.
+    prior_norm: str = "none"
     # Width inside each branch and channels of each branch map X_ri (4 maps make X_t).
     branch_width: int = 64
     branch_channels: int = 16
@@ -104,6 +111,10 @@ class ModelConfig:
             raise InputError(f"model.window={self.window}: must be >= 1")
         if self.prior_residual and self.temporal_input != "prior":
             raise InputError("model.prior_residual needs model.temporal_input: prior")
+        if self.prior_norm not in ("none", "frame"):
+            raise InputError(f"model.prior_norm={self.prior_norm!r}: use 'none' or 'frame'")
+        if self.prior_norm != "none" and self.temporal_input != "prior":
+            raise InputError("model.prior_norm needs model.temporal_input: prior")
         if self.fusion_stride not in (1, 2, 4, 8):
             raise InputError(f"model.fusion_stride={self.fusion_stride}: use 1, 2, 4 or 8")
 
@@ -114,9 +125,7 @@ class ModelConfig:
     @property
     def norm(self) -> str:
         """The effective input normalisation."""
-        if self.input_norm is not None:
-            return self.input_norm
-        return "hed" if self.backbone_init == "hed" else "imagenet"
+        return resolve_norm(self.backbone_init, self.input_norm)
 
     @property
     def motion_channels(self) -> int:

@@ -32,6 +32,9 @@ from stan.model.vgg import VGG16Trunk, normalize_input
 FEATURE_CHANNELS = 512
 #: The prior is clipped to [eps, 1 - eps] before its logit (model.prior_residual): +-4.6.
 PRIOR_EPS = 0.01
+#: model.prior_norm 'frame' divides each frame's prior by max(its maximum, this floor): a frame
+#: without motion keeps a near-zero prior instead of having its noise stretched to 1.
+PRIOR_NORM_FLOOR = 0.05
 
 
 class STAN(nn.Module):
@@ -87,6 +90,17 @@ class STAN(nn.Module):
                 nn.init.zeros_(conv.weight)
                 nn.init.zeros_(conv.bias)
 
+    def scaled_prior(self, motion: torch.Tensor) -> torch.Tensor:
+        """The motion input (..., M, H, W) as the network reads it (``model.prior_norm``).
+
+        Raw inputs go in: :meth:`frame_maps` and :meth:`head` each apply it once to what they
+        are given (the floor makes it not idempotent).
+        """
+        if self.cfg.prior_norm == "frame":
+            peak = motion.amax(dim=(-3, -2, -1), keepdim=True).clamp_min(PRIOR_NORM_FLOOR)
+            return motion / peak
+        return motion
+
     # ------------------------------------------------------------------ per-frame part (Eq. 1-2)
     def backbone_features(self, rgb: torch.Tensor) -> dict[str, torch.Tensor]:
         """Spatial-trunk features of frames (N, 3, H, W) RGB 0..255 -> {pool4, conv5} (N, 512, h, w).
@@ -134,11 +148,11 @@ class STAN(nn.Module):
                 )
             if self.motion_encoder is not None:
                 # Frozen CPU mode: RGB features shared with the spatial stream + encoded motion.
-                extra = self.motion_encoder(motion)
+                extra = self.motion_encoder(self.scaled_prior(motion))
                 maps += self.temporal_branches(features, fused_size, extra=extra)
             else:
                 if cfg.temporal_input == "prior":
-                    x = normalize_input(rgb, motion, cfg.norm)  # (N, 4, H, W)
+                    x = normalize_input(rgb, self.scaled_prior(motion), cfg.norm)  # (N, 4, H, W)
                 else:
                     x = normalize_input(motion * 255.0, None, cfg.norm)  # flow colour image
                 maps += self.temporal_branches(self.temporal_trunk(x), fused_size)
@@ -181,7 +195,8 @@ class STAN(nn.Module):
         if self.residual_gain is not None:  # model.prior_residual
             if prior is None or tuple(prior.shape[-2:]) != tuple(out_size):
                 raise ValueError(f"model.prior_residual needs the last frame's prior at {out_size}")
-            prior = prior[:, :1].to(saliency.dtype).clamp(PRIOR_EPS, 1 - PRIOR_EPS)
+            prior = self.scaled_prior(prior[:, :1]).to(saliency.dtype)
+            prior = prior.clamp(PRIOR_EPS, 1 - PRIOR_EPS)
             out["logits"] = out["logits"] + self.residual_gain * torch.logit(prior)
         return out
 

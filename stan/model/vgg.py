@@ -20,6 +20,9 @@ from torch import nn
 # (name, out_channels) per conv and "M" for a pool; index bookkeeping follows torchvision.
 _CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512]
 
+# The two taps STAN's branches read (and the feature cache stores).
+LEVELS = ("pool4", "conv5")
+
 # Named activations that forward() can return: index of the layer whose output is tapped.
 TAPS = {"conv1": 3, "conv2": 8, "conv3": 15, "conv4": 22, "pool4": 23, "conv5": 29}
 
@@ -41,6 +44,14 @@ NORMS = {
         "scale": 1.0,
     },
 }
+
+
+def resolve_norm(backbone_init: str, input_norm: str | None) -> str:
+    """The input normalisation of a trunk: ``input_norm`` if set, else the one its weights expect
+    (hed -> hed; torchvision and random -> imagenet)."""
+    if input_norm is not None:
+        return input_norm
+    return "hed" if backbone_init == "hed" else "imagenet"
 
 
 def normalize_input(rgb: torch.Tensor, extra: torch.Tensor | None, norm: str) -> torch.Tensor:
