@@ -84,3 +84,39 @@ def test_cv_table_mean_and_spread_over_folds_and_seeds(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "cv.csv"), out, check_dtype=False)
     with pytest.raises(InputError, match="not found"):
         cv_table({"f9": tmp_path / "nope.csv"}, tmp_path / "x.csv")
+
+
+def test_cv_table_reports_the_worst_video_the_crf_lowers(tmp_path):
+    """The CRF rows name the video whose max F the CRF lowered most, over folds and seeds."""
+
+    def scores(name, values):
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"video": list(values), "maxF": list(values.values())}).to_csv(path)
+        return path
+
+    methods = ["STAN", "STAN-s1", "STAN+crf", "STAN-s1+crf"]
+    rows = [{"method": m, "n_videos": 2, "maxF": 0.7} for m in methods]
+    tables = {f: fold_table(tmp_path / f"{f}.csv", rows) for f in ("f0", "f1")}
+    per_video = {
+        "f0": {
+            "STAN": scores("a", {"bear": 0.80, "cows": 0.50}),
+            "STAN-s1": scores("b", {"bear": 0.80, "cows": 0.50}),
+            "STAN+crf": scores("c", {"bear": 0.85, "cows": 0.49}),
+            "STAN-s1+crf": scores("d", {"bear": 0.70, "cows": 0.55}),
+        },
+        "f1": {
+            "STAN": scores("e", {"dog": 0.60}),
+            "STAN-s1": scores("f", {"dog": 0.60}),
+            "STAN+crf": scores("g", {"dog": 0.61}),
+            "STAN-s1+crf": scores("h", {"dog": 0.57}),
+        },
+    }
+    out = cv_table(tables, tmp_path / "cv.csv", scores=per_video).set_index("method")
+    crf = out.loc["STAN+crf"]
+    assert crf["crf_worst_delta"] == pytest.approx(-0.10)
+    assert crf["crf_worst_video"] == "f0/bear, seed 1"
+    assert crf["crf_videos_down"] == 2  # bear (-0.10) and dog (-0.03); cows -0.01 is within
+    assert math.isnan(out.loc["STAN", "crf_worst_delta"])
+    per_video["f1"]["STAN+crf"] = scores("i", {"cat": 0.6})
+    with pytest.raises(InputError, match="other videos"):
+        cv_table(tables, tmp_path / "cv2.csv", scores=per_video)

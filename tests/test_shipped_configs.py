@@ -21,11 +21,13 @@ BASES = {
     "tiny-baseline.yaml": ["tiny.yaml"],
     "davis-192.yaml": ["davis-dev.yaml"],
     "davis-sparse.yaml": ["davis-dev.yaml"],
+    "davis-cv-ablation.yaml": ["davis-cv.yaml"],
 }
 # Configs whose point is another target than `rule all`.
 TARGETS = {
     "davis-all.yaml": ["shipped_bundle"],
     "davis-cv.yaml": ["results/tables/davis_cv.csv"],
+    "davis-cv-ablation.yaml": ["results/tables/davis_cv.csv"],
 }
 DEV_TEST = [
     "bear",
@@ -177,6 +179,30 @@ def test_paper_recipe_reaches_the_jobs(dag_of):
     assert tables == {"davis", "fbms"}
     for job in jobs_of(jobs, "table"):
         assert job["params"]["trained_on"]["STAN"] == "davis+fbms+segtrackv2"
+
+
+def test_cross_validation_configs_train_every_fold_and_seed(dag_of):
+    """davis-cv.yaml: 3 folds x 2 seeds of STAN in the README's setting; the ablation overlay
+    adds every variant with 3 seeds; one cv_table over the three folds."""
+    for name, variants in (
+        ("davis-cv.yaml", {"STAN", "STAN-s1"}),
+        ("davis-cv-ablation.yaml", {f"{v}{s}" for v in VARIANT_NAMES for s in ("", "-s1", "-s2")}),
+    ):
+        jobs = dag_of(name)
+        train = jobs_of(jobs, "train_model")
+        assert {j["wildcards"]["trainset"] for j in train} == {f"davis-cv{k}" for k in range(3)}
+        assert {j["wildcards"]["variant"] for j in train} == variants
+        assert len(train) == 3 * len(variants)
+        for job in train:
+            assert job["params"]["model"]["prior_norm"] == "frame"
+            assert job["params"]["model"]["prior_residual"] is True
+        assert len(jobs_of(jobs, "cv_table")) == 1
+        assert {j["wildcards"]["dataset"] for j in jobs_of(jobs, "train_motion_prior")} == {
+            f"davis-cv{k}" for k in range(3)
+        }
+
+
+VARIANT_NAMES = ("OS", "ST", "STC", "STL", "STLC", "STAN")
 
 
 def test_demo_overlay_is_the_small_synthetic_run(dag_of):

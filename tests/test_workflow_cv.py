@@ -18,7 +18,7 @@ data:
   synthetic-cv1: {adapter: fold, of: synthetic, folds: 2, fold: 1}
 train: {steps: 2}
 evaluate:
-  methods: [flow-magnitude, OS, OS-s1]
+  methods: [flow-magnitude, OS, OS-s1, OS+crf]
   threshold_videos: 1
 """
 
@@ -70,7 +70,7 @@ def oof_run(tmp_path_factory):
 
 def test_cv_table_summarises_folds_and_seeds(cv_run):
     table = pd.read_csv(cv_run / "tables" / "synthetic_cv.csv").set_index("method")
-    assert table.index.tolist() == ["flow-magnitude", "OS"]
+    assert table.index.tolist() == ["flow-magnitude", "OS", "OS+crf"]
     assert table.loc["flow-magnitude", ["n_runs", "n_folds", "n_seeds"]].tolist() == [2, 2, 1]
     assert table.loc["OS", ["n_runs", "n_folds", "n_seeds"]].tolist() == [4, 2, 2]
     assert (table["n_videos"] == 3).all()  # every training video of the base tested once
@@ -78,6 +78,18 @@ def test_cv_table_summarises_folds_and_seeds(cv_run):
     os_maxf = pd.concat(f.set_index("method").loc[["OS", "OS-s1"], "maxF"] for f in folds)
     assert table.loc["OS", "maxF_mean"] == pytest.approx(os_maxf.mean())
     assert table.loc["OS", "maxF_std"] == pytest.approx(os_maxf.std())
+    # the CRF row names its worst video: the largest per-video max F drop below its OS input
+    drops = []
+    for k in (0, 1):
+        scores = cv_run / "scores" / f"synthetic-cv{k}"
+        plain = pd.read_csv(scores / "OS.csv").set_index("video")["maxF"]
+        refined = pd.read_csv(scores / "OS+crf.csv").set_index("video")["maxF"]
+        drops += [(refined[v] - plain[v], f"synthetic-cv{k}/{v}, seed 0") for v in plain.index]
+    crf = table.loc["OS+crf"]
+    assert crf["crf_worst_delta"] == pytest.approx(min(drops)[0])
+    assert crf["crf_worst_video"] == min(drops)[1]
+    assert crf["crf_videos_down"] == sum(d < -0.02 for d, _ in drops)
+    assert table["crf_worst_delta"].isna().sum() == 2  # the rows without a CRF
 
 
 def test_folds_share_split_free_caches_and_keep_their_models(cv_run):

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 CRF_SUFFIX = "+crf"
 SEED_PATTERN = re.compile(r"^(?P<base>.+?)-s(?P<offset>[1-9][0-9]*)$")
+#: the largest per-video max F loss the CRF is allowed (issue: it must never destroy a map)
+CRF_TOLERANCE = 0.02
 #: scores summarised (each as <name>_mean and <name>_std)
 CV_SCORES = tuple(c for c in TABLE_COLUMNS if c not in ("method", "n_videos", "n_frames"))
 
@@ -34,13 +36,62 @@ def split_seed(name: str) -> tuple[str, int]:
     return base + (CRF_SUFFIX if crf else ""), offset
 
 
-def cv_table(fold_tables: dict[str, str | Path], out_csv: str | Path) -> pd.DataFrame:
+def crf_changes(scores: dict[str, dict[str, str | Path]]) -> pd.DataFrame:
+    """Per-video max F change of each ``M+crf`` over its input ``M``, in every fold.
+
+    ``scores``: fold -> method -> per-video score CSV (``stan score`` output). Returns one row
+    per (fold, crf method, video) with ``method`` (the base name, e.g. ``STAN+crf``), ``fold``,
+    ``seed``, ``video`` and ``delta`` (max F of the refined map minus that of its input).
+    """
+    rows = []
+    for fold, methods in scores.items():
+        for name, path in methods.items():
+            if not name.endswith(CRF_SUFFIX) or name.removesuffix(CRF_SUFFIX) not in methods:
+                continue
+            refined = _video_maxf(path)
+            plain = _video_maxf(methods[name.removesuffix(CRF_SUFFIX)])
+            if set(refined) != set(plain):
+                raise InputError(f"{path}: scores other videos than its input's; rerun it")
+            base, offset = split_seed(name)
+            rows += [
+                {
+                    "method": base,
+                    "fold": fold,
+                    "seed": offset,
+                    "video": v,
+                    "delta": refined[v] - plain[v],
+                }
+                for v in sorted(refined)
+            ]
+    return pd.DataFrame(rows, columns=["method", "fold", "seed", "video", "delta"])
+
+
+def _video_maxf(path: str | Path) -> dict[str, float]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: per-video scores not found; run its score rule")
+    table = pd.read_csv(path, dtype={"video": str})
+    if not {"video", "maxF"} <= set(table.columns):
+        raise InputError(f"{path}: not a per-video score table (video, maxF); rerun it")
+    return dict(zip(table["video"], table["maxF"].astype(float), strict=True))
+
+
+def cv_table(
+    fold_tables: dict[str, str | Path],
+    out_csv: str | Path,
+    scores: dict[str, dict[str, str | Path]] | None = None,
+) -> pd.DataFrame:
     """Write the summary of the fold tables (fold name -> table CSV); rows in first-seen order.
 
     Columns: ``method``, ``n_runs`` (folds x seeds), ``n_folds``, ``n_seeds``, ``n_videos``
     (summed over the folds of one seed: every training video once), then ``<score>_mean`` and
     ``<score>_std`` (sample standard deviation over the runs; NaN for a single run) of every
     score of the benchmark table. Each run is one fold's mean over its test videos.
+
+    With ``scores`` (fold -> method -> per-video score CSV), the rows of ``M+crf`` methods also
+    get ``crf_worst_delta`` (the lowest per-video max F change of the CRF over its input ``M``,
+    over every fold, seed and video), ``crf_worst_video`` (``fold/video, seed k`` of it) and
+    ``crf_videos_down`` (how many videos lost more than 0.02); other rows leave them empty.
     """
     if not fold_tables:
         raise InputError("no fold tables given; define fold datasets (data.<name>.adapter: fold)")
@@ -75,6 +126,19 @@ def cv_table(fold_tables: dict[str, str | Path], out_csv: str | Path) -> pd.Data
             log.warning("%s: %d runs are not folds x seeds", method, row["n_runs"])
         rows.append(row)
     out = pd.DataFrame(rows)
+    if scores is not None:
+        changes = crf_changes(scores)
+        worst = {}
+        for method, group in changes.groupby("method", sort=False):
+            low = group.loc[group["delta"].idxmin()]
+            worst[method] = (
+                float(low["delta"]),
+                f"{low['fold']}/{low['video']}, seed {low['seed']}",
+                int((group["delta"] < -CRF_TOLERANCE).sum()),
+            )
+        out["crf_worst_delta"] = [worst.get(m, (np.nan, "", 0))[0] for m in out["method"]]
+        out["crf_worst_video"] = [worst.get(m, (np.nan, "", 0))[1] for m in out["method"]]
+        out["crf_videos_down"] = [worst[m][2] if m in worst else pd.NA for m in out["method"]]
     with atomic_path(out_csv) as tmp:
         out.to_csv(tmp, index=False)
     log.info("wrote %s (%d methods over %d folds)", out_csv, len(out), len(fold_tables))

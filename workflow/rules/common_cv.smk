@@ -58,6 +58,15 @@ def cv_tables(wildcards):
     return [f"results/tables/{fold}.csv" for fold in fold_datasets(wildcards.base)]
 
 
+def cv_scores(wildcards):
+    """Per-video score files of every method in every fold (fold-major, methods in order)."""
+    return [
+        f"results/scores/{fold}/{method}.csv"
+        for fold in fold_datasets(wildcards.base)
+        for method in config["evaluate"]["methods"]
+    ]
+
+
 def cv_fold_names(wildcards):
     return fold_datasets(wildcards.base)
 

@@ -109,6 +109,7 @@ ruleorder: cv_table > table
 rule cv_table:
     input:
         tables=cv_tables,
+        scores=cv_scores,
         code=script_code("cv_table.py"),
     output:
         report(
@@ -127,5 +128,6 @@ rule cv_table:
         runtime=10,
     params:
         folds=cv_fold_names,
+        methods=config["evaluate"]["methods"],
     script:
         "../scripts/cv_table.py"
