@@ -23,6 +23,8 @@ CRF_SUFFIX = "+crf"
 SEED_PATTERN = re.compile(r"^(?P<base>.+?)-s(?P<offset>[1-9][0-9]*)$")
 #: the largest per-video max F loss the CRF is allowed (issue: it must never destroy a map)
 CRF_TOLERANCE = 0.02
+#: columns the CRF rows of the CV table add (cv_table)
+CRF_COLUMNS = ["crf_worst_delta", "crf_worst_video", "crf_videos_down"]
 #: scores summarised (each as <name>_mean and <name>_std)
 CV_SCORES = tuple(c for c in TABLE_COLUMNS if c not in ("method", "n_videos", "n_frames"))
 
@@ -46,10 +48,11 @@ def crf_changes(scores: dict[str, dict[str, str | Path]]) -> pd.DataFrame:
     rows = []
     for fold, methods in scores.items():
         for name, path in methods.items():
-            if not name.endswith(CRF_SUFFIX) or name.removesuffix(CRF_SUFFIX) not in methods:
+            source = name.removesuffix(CRF_SUFFIX)
+            if source == name or source not in methods:
                 continue
             refined = _video_maxf(path)
-            plain = _video_maxf(methods[name.removesuffix(CRF_SUFFIX)])
+            plain = _video_maxf(methods[source])
             if set(refined) != set(plain):
                 raise InputError(f"{path}: scores other videos than its input's; rerun it")
             base, offset = split_seed(name)
@@ -127,18 +130,16 @@ def cv_table(
         rows.append(row)
     out = pd.DataFrame(rows)
     if scores is not None:
-        changes = crf_changes(scores)
         worst = {}
-        for method, group in changes.groupby("method", sort=False):
+        for method, group in crf_changes(scores).groupby("method", sort=False):
             low = group.loc[group["delta"].idxmin()]
-            worst[method] = (
-                float(low["delta"]),
-                f"{low['fold']}/{low['video']}, seed {low['seed']}",
-                int((group["delta"] < -CRF_TOLERANCE).sum()),
-            )
-        out["crf_worst_delta"] = [worst.get(m, (np.nan, "", 0))[0] for m in out["method"]]
-        out["crf_worst_video"] = [worst.get(m, (np.nan, "", 0))[1] for m in out["method"]]
-        out["crf_videos_down"] = [worst[m][2] if m in worst else pd.NA for m in out["method"]]
+            worst[method] = {
+                "crf_worst_delta": float(low["delta"]),
+                "crf_worst_video": f"{low['fold']}/{low['video']}, seed {low['seed']}",
+                "crf_videos_down": int((group["delta"] < -CRF_TOLERANCE).sum()),
+            }
+        crf = pd.DataFrame.from_dict(worst, orient="index", columns=CRF_COLUMNS)
+        out = out.join(crf.astype({"crf_videos_down": "Int64"}), on="method")
     with atomic_path(out_csv) as tmp:
         out.to_csv(tmp, index=False)
     log.info("wrote %s (%d methods over %d folds)", out_csv, len(out), len(fold_tables))

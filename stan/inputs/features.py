@@ -92,7 +92,7 @@ def cache_video_features(
     """
     import h5py
 
-    model_cfg = TrunkSettings.from_model(model_cfg)
+    settings = TrunkSettings.from_model(model_cfg)
     if isinstance(manifest, (str, Path)):
         manifest = load_manifest(manifest)
     rows = manifest[manifest["video"] == video]
@@ -102,7 +102,7 @@ def cache_video_features(
     if h % 8 or w % 8:
         raise InputError(f"train.input_size={list(input_size)}: both must be multiples of 8")
     dev = resolve_device(device, "train.device")
-    trunk = (trunk or build_trunk(model_cfg)).to(dev)
+    trunk = (trunk or build_trunk(settings)).to(dev)
     paths = list(rows["image"])
     orig = read_image(paths[0]).shape[:2]
     with atomic_path(out_h5) as tmp, h5py.File(tmp, "w") as h5:
@@ -118,7 +118,7 @@ def cache_video_features(
         h5.attrs["frames"] = json.dumps(list(rows["frame"]))
         h5.attrs["input_size"] = [h, w]
         h5.attrs["orig_size"] = list(orig)
-        h5.attrs["norm"] = model_cfg.norm
+        h5.attrs["norm"] = settings.norm
         h5.attrs["fingerprint"] = trunk_fingerprint(trunk)
         for start in range(0, len(paths), batch_size):
             batch = np.stack(
@@ -126,7 +126,7 @@ def cache_video_features(
             )
             rgb = torch.from_numpy(batch).permute(0, 3, 1, 2).float().to(dev)
             with torch.no_grad():
-                feats = trunk(normalize_input(rgb, None, model_cfg.norm))
+                feats = trunk(normalize_input(rgb, None, settings.norm))
             for level in LEVELS:
                 data[level][start : start + len(batch)] = feats[level].half().cpu().numpy()
 
@@ -148,10 +148,9 @@ def cache_features(
     input size is kept. ``input_size`` must equal ``train.input_size``.
     """
     torch.set_num_threads(threads)
-    model_cfg = TrunkSettings.from_model(model_cfg)
     manifest = load_manifest(manifest_csv)
     names = videos if videos is not None else sorted(manifest["video"].unique())
-    trunk = build_trunk(model_cfg)
+    trunk = build_trunk(TrunkSettings.from_model(model_cfg))
     fingerprint = trunk_fingerprint(trunk)
     written = []
     for video in tqdm(names, desc="feature cache", unit="video"):
