@@ -12,9 +12,10 @@ when DAVIS is absent), with ``--threads`` torch threads:
 A third row times ``patch`` with ref. 48's 227-pixel crops (once). The weights do not change the
 cost, so untrained networks are timed. On a 2-core machine shared with other jobs, two torch
 threads can be far slower than one (threads spin while the other waits for a core): the process
-CPU time is reported next to the wall time for that reason. With ``--quality`` the
-quality of each mode comes from ``bench/prior_quality.py``'s protocol (trained and scored on the
-held-out DAVIS sequences, or the synthetic set when DAVIS is absent).
+CPU time is reported next to the wall time for that reason. Quality is not measured here: the
+prior's scores on unseen videos are the ``motion-prior`` row of the cross-validation table (DAG
+target ``results/tables/davis_cv.csv``; ``prior.feature_mode: patch`` in an overlay compares the
+modes there).
 
     .venv/bin/python bench/bench_prior.py --out bench/results/bench_prior.md
 """
@@ -91,8 +92,6 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--params", default="{}", help="JSON overrides of the prior config")
-    parser.add_argument("--quality", action="store_true", help="also train and score each mode")
-    parser.add_argument("--work", default="/tmp/stan-prior-bench")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     params = json.loads(args.params)
@@ -133,11 +132,6 @@ def main():
         f"{ratio('network', 1):.1f}x in CPU time; whole prior: {ratio('total', 0):.1f}x wall, "
         f"{ratio('total', 1):.1f}x CPU. The 227-pixel patch row is timed once (no repeats).",
     ]
-    if args.quality:
-        from prior_quality import quality_rows
-
-        lines += ["", "Quality (bench/prior_quality.py protocol):", ""]
-        lines.append(quality_rows(params, Path(args.work), ["pooled", "patch"]))
     write_report(args.out, "\n".join(lines))
 
 
