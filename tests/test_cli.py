@@ -6,6 +6,7 @@ the bundle; the command must then reproduce the DAG's maps and table from the bu
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -199,6 +200,20 @@ def test_half_precision_bundle_matches_full_precision(dag, tmp_path):
         max_difference(tmp_path / "half/maps" / dag["video"], tmp_path / "full/maps" / dag["video"])
         <= 1
     )
+
+
+def test_bundle_leaves_out_a_table_older_than_its_model(dag, tmp_path, caplog):
+    """A benchmark table written before the checkpoint scored an earlier model: not bundled."""
+    table = tmp_path / "synthetic.csv"
+    shutil.copy(dag["table"], table)
+    kwargs = dict(dataset="synthetic", flow={"method": "dis"}, scores_table=table)
+    fresh = write_bundle(dag["checkpoint"], dag["prior"], tmp_path / "fresh.pt", **kwargs)
+    assert set(fresh["scores"]) == {"STAN", "STAN+crf"}
+    older = dag["checkpoint"].stat().st_mtime - 60
+    os.utime(table, (older, older))
+    stale = write_bundle(dag["checkpoint"], dag["prior"], tmp_path / "stale.pt", **kwargs)
+    assert stale["scores"] == {}
+    assert "older than" in caplog.text and str(table) in caplog.text
 
 
 def test_console_script_and_package_data_are_declared():

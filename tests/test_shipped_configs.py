@@ -138,6 +138,10 @@ def test_default_config_is_the_davis_cpu_setting(dag_of):
         assert job["wildcards"]["trainset"] == "davis"
         assert job["params"]["train"]["input_size"] == [128, 224]
         assert job["params"]["train"]["steps"] == 1200
+        # chosen on the cross-validation folds (README "Cross-validation")
+        assert job["params"]["model"]["prior_norm"] == "frame"
+        assert job["params"]["model"]["prior_residual"] is True
+        assert job["params"]["train"]["hflip"] is False  # frozen features are not mirrored
         assert [s["label_table"] for s in job["params"]["sources"]] == [""]  # all ground truth
     assert not jobs_of(jobs, "coarse_labels")
     (prior,) = jobs_of(jobs, "train_motion_prior")
@@ -159,7 +163,9 @@ def test_paper_recipe_reaches_the_jobs(dag_of):
         assert params["train"]["input_size"] == [512, 512]
         assert params["model"]["frozen_backbone"] is False
         assert params["model"]["backbone_init"] == "torchvision"
-        assert params["model"]["prior_residual"] is False  # the paper's architecture
+        # the paper's architecture: the prior read as it is, no residual (config.yaml has both)
+        assert params["model"]["prior_residual"] is False
+        assert params["model"]["prior_norm"] == "none"
         labels = {s["name"]: s["label_table"] for s in params["sources"]}
         assert labels == {
             "davis": "",

@@ -62,9 +62,25 @@ def _restore(state: dict) -> dict:
     return {k: v.float() if v.dtype == torch.float16 else v for k, v in state.items()}
 
 
-def table_scores(table_csv: str | Path | None, variant: str) -> dict:
-    """Rows ``variant`` and ``variant+crf`` of a benchmark table as ``{method: {column: value}}``."""
+def table_scores(
+    table_csv: str | Path | None, variant: str, checkpoint: str | Path | None = None
+) -> dict:
+    """Rows ``variant`` and ``variant+crf`` of a benchmark table as ``{method: {column: value}}``.
+
+    A table older than ``checkpoint`` cannot hold that checkpoint's scores (it was written from an
+    earlier model): it is skipped with a warning rather than packed as the model's scores."""
     if not table_csv or not Path(table_csv).is_file():
+        return {}
+    if (
+        checkpoint is not None
+        and Path(table_csv).stat().st_mtime < Path(checkpoint).stat().st_mtime
+    ):
+        log.warning(
+            "%s is older than %s: its scores belong to an earlier model and are not bundled "
+            "(rerun the table target first to include them)",
+            table_csv,
+            checkpoint,
+        )
         return {}
     table = pd.read_csv(table_csv)
     scores = {}
@@ -121,7 +137,7 @@ def write_bundle(
         "flow": {k: v for k, v in flow.items() if k not in FLOW_RUNTIME_KEYS},
         "crf": dict(crf or {}),
         "dataset": dataset,
-        "scores": table_scores(scores_table, model_cfg.variant),
+        "scores": table_scores(scores_table, model_cfg.variant, stan_checkpoint),
         "half": half,
     }
     bundle["stan"]["metrics"] = {
