@@ -20,7 +20,7 @@ import yaml
 from stan.cli import main as cli
 from stan.cli.pipeline import VideoPredictor
 from stan.io import read_gray, read_image
-from stan.predict.bundle import read_bundle, unpack_bundle, write_bundle
+from stan.predict.bundle import read_bundle, table_scores, unpack_bundle, write_bundle
 from stan.runtime import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -202,18 +202,18 @@ def test_half_precision_bundle_matches_full_precision(dag, tmp_path):
     )
 
 
-def test_bundle_leaves_out_a_table_older_than_its_model(dag, tmp_path, caplog):
+def test_bundle_leaves_out_a_table_older_than_its_model(tmp_path, caplog):
     """A benchmark table written before the checkpoint scored an earlier model: not bundled."""
-    table = tmp_path / "synthetic.csv"
-    shutil.copy(dag["table"], table)
-    kwargs = dict(dataset="synthetic", flow={"method": "dis"}, scores_table=table)
-    fresh = write_bundle(dag["checkpoint"], dag["prior"], tmp_path / "fresh.pt", **kwargs)
-    assert set(fresh["scores"]) == {"STAN", "STAN+crf"}
-    older = dag["checkpoint"].stat().st_mtime - 60
+    checkpoint, table = tmp_path / "STAN.pt", tmp_path / "davis.csv"
+    checkpoint.write_bytes(b"weights")
+    table.write_text("method,trained_on,maxF\nST,davis,0.7\nSTAN,davis,0.8\nSTAN+crf,davis,0.85\n")
+    assert set(table_scores(table, "STAN", checkpoint)) == {"STAN", "STAN+crf"}
+    assert table_scores(table, "STAN", checkpoint)["STAN"] == {"trained_on": "davis", "maxF": 0.8}
+    older = checkpoint.stat().st_mtime - 60
     os.utime(table, (older, older))
-    stale = write_bundle(dag["checkpoint"], dag["prior"], tmp_path / "stale.pt", **kwargs)
-    assert stale["scores"] == {}
+    assert table_scores(table, "STAN", checkpoint) == {}
     assert "older than" in caplog.text and str(table) in caplog.text
+    assert set(table_scores(table, "STAN")) == {"STAN", "STAN+crf"}  # no model to compare with
 
 
 def test_console_script_and_package_data_are_declared():
