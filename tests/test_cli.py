@@ -192,7 +192,14 @@ def test_exit_codes(dag, tmp_path, monkeypatch, capsys):
 def test_half_precision_bundle_matches_full_precision(dag, tmp_path):
     """Float16 storage of the weights moves the 8-bit maps by at most one level here."""
     full = tmp_path / "full.pt"
-    write_bundle(dag["checkpoint"], dag["prior"], full, dataset="synthetic", flow={"method": "dis"})
+    write_bundle(
+        dag["checkpoint"],
+        dag["prior"],
+        full,
+        dataset="synthetic",
+        flow={"method": "dis"},
+        half=False,
+    )
     for name, bundle in (("half", dag["bundle"]), ("full", full)):
         argv = ["predict", str(bundle), str(dag["frames"]), "--out", str(tmp_path / name)]
         assert cli.main([*argv, "--backbone", str(dag["backbone"])]) == 0

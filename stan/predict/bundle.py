@@ -15,7 +15,8 @@ A bundle (kind ``stan-bundle``, read with ``torch.load(..., weights_only=True)``
 * ``crf``: the dense-CRF settings (``crf`` section) that ``--crf`` applies;
 * ``dataset``: the training set's name; ``scores``: ``{method: {column: value}}`` from the
   dataset's benchmark table when there was one (held-out split of that dataset), else ``{}``;
-* ``half``: whether floating-point weights are stored in float16 (restored to float32 on load).
+* ``half``: whether STAN's floating-point weights are stored in float16 (restored to float32 on
+  load); the prior's are stored in float32 (its map reaches the output through the residual).
 """
 
 from __future__ import annotations
@@ -126,7 +127,9 @@ def write_bundle(
         },
         "prior": {
             **{k: prior[k] for k in PRIOR_KEYS if k in prior},
-            "model": _store(prior["model"], half),
+            # float32 always: with model.prior_residual the prior's map enters the output
+            # through its logit, so float16 rounding of its weights moved maps by up to 22/255
+            "model": _store(prior["model"], False),
         },
         "backbone": {
             "init": model_cfg.backbone_init,
