@@ -7,7 +7,8 @@ Snakemake re-runs its job selection once per ``--max-jobs-per-timespan`` window 
 the run lasts, and every selection stats the inputs of every ready job. A DAVIS training job has
 about 3000 inputs (the frames and masks of its videos), so while one training holds both cores
 and the other trainings wait, Snakemake's default (``100/1s``) spends a large share of a core
-on this (a whole core in the cross-validation run). The workflow profile (``profiles/default/config.yaml``) sets a longer window.
+on this (a whole core in the cross-validation run). The workflow profile
+(``profiles/default/config.yaml``) sets a longer window.
 
 The benchmark builds a throw-away workflow of ``--jobs`` jobs that each hold the one core for
 ``--sleep`` seconds and each read ``--files`` small files, and runs it once with Snakemake's
