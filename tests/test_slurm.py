@@ -468,16 +468,6 @@ def test_profiles_name_only_existing_rules():
         assert set(profile.get("group-components", {})) <= groups, f"profiles/{name}"
 
 
-def test_default_profile_does_not_reselect_jobs_every_second():
-    """Snakemake re-selects jobs once per rate window, statting every ready job's inputs; with
-    its 1 s default that took a whole core beside the DAVIS trainings (bench/bench_scheduler.py)."""
-    from snakemake.settings.types import MaxJobsPerTimespan
-
-    rate = MaxJobsPerTimespan.parse_choice(load_profile("default")["max-jobs-per-timespan"])
-    assert rate.timespan >= 10
-    assert rate.max_jobs / rate.timespan >= 5  # still ample for short per-video jobs
-
-
 def test_slurm_profile_keeps_status_checks_safe_without_accounting():
     for name in ("slurm", "slurm-ci"):
         profile = load_profile(name)
