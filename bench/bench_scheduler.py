@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,12 +75,6 @@ def run_once(root: Path, rate: str, args) -> tuple[float, float]:
     return wall, cpu
 
 
-def median(values: list[float]) -> float:
-    values = sorted(values)
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", default="300/30s", help="the --max-jobs-per-timespan to test")
@@ -98,13 +93,15 @@ def main() -> None:
             for name, rate in rates.items():
                 times[name].append(run_once(root, rate, args))
     held = args.jobs * args.sleep
-    rows = []
-    for name, rate in rates.items():
-        wall = median([w for w, _ in times[name]])
-        cpu = median([c for _, c in times[name]])
-        rows.append([name, rate, f"{wall:.1f}", f"{cpu:.1f}", f"{100 * cpu / wall:.0f}%"])
-    base_cpu = median([c for _, c in times["Snakemake's default"]])
-    new_cpu = median([c for _, c in times["longer window"]])
+    medians = {  # name: (wall, cpu)
+        name: tuple(statistics.median(column) for column in zip(*runs, strict=True))
+        for name, runs in times.items()
+    }
+    rows = [
+        [name, rate, f"{wall:.1f}", f"{cpu:.1f}", f"{100 * cpu / wall:.0f}%"]
+        for (name, rate), (wall, cpu) in zip(rates.items(), medians.values(), strict=True)
+    ]
+    base_cpu, new_cpu = medians["Snakemake's default"][1], medians["longer window"][1]
     text = "\n".join(
         [
             f"# Scheduler CPU while jobs wait: {args.jobs} jobs x {args.files} inputs, "
