@@ -137,7 +137,7 @@ def test_default_config_is_the_davis_cpu_setting(dag_of):
     for job in train:
         assert job["wildcards"]["trainset"] == "davis"
         assert job["params"]["train"]["input_size"] == [128, 224]
-        assert job["params"]["train"]["steps"] == 1200
+        assert job["params"]["train"]["steps"] == 600
         # chosen on the cross-validation folds (README "Cross-validation")
         assert job["params"]["model"]["prior_norm"] == "frame"
         assert job["params"]["model"]["prior_residual"] is True
