@@ -342,7 +342,8 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument(
         "--precision", choices=("float32", "bfloat16"), default="float32",
-        help="VGG16 trunk precision: float32 = the workflow's maps; bfloat16 is faster on CPUs",
+        help="VGG16 trunk precision: float32 = the workflow's maps; bfloat16 is faster only "
+        "on GPUs and CPUs with native bfloat16 (AVX512-BF16, AMX)",
     )  # fmt: skip
     p.add_argument("--batch-size", type=int, default=8, help="frames per network batch")
     p.add_argument("--workers", type=int, default=2, help="CRF processes (default 2)")
