@@ -6,9 +6,10 @@ Usage: python bench/bench_trunk_precision.py [--sizes 128x224 192x336] [--batch 
 The feature cache is the largest CPU cost of the frozen setting before training (about half an
 hour for the 30 DAVIS training sequences at 128x224). bfloat16 autocast with channels_last
 tensors is much faster on CPUs with native bfloat16 arithmetic (AVX512-BF16 or AMX); on others
-oneDNN emulates it. This script times one batch of frames through the trunk both ways on the
-machine it runs on (medians over ``--repeats`` after a warm-up) and reports the relative error
-of the bfloat16 features (||bf16 - fp32|| / ||fp32|| per level), so that the cache's precision
+oneDNN emulates it. This script times one batch of frames through the trunk both ways, with
+``stan.inputs.features.trunk_features`` (the feature cache's float32 path and ``stan predict
+--precision bfloat16``), on the machine it runs on (medians over ``--repeats`` after a
+warm-up) and reports the relative error of the bfloat16 features (||bf16 - fp32|| / ||fp32|| per level), so that the cache's precision
 is chosen by measurement on the machine at hand. Random weights are used when the converted
 HED weights are absent: the time does not depend on the weights' values, the error barely does.
 """
@@ -16,6 +17,7 @@ HED weights are absent: the time does not depend on the weights' values, the err
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from pathlib import Path
 
@@ -24,26 +26,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, davis_frames, machine, markdown_table, median_time, write_report  # noqa: E402
 
-from stan.inputs.features import TrunkSettings, build_trunk  # noqa: E402
+from stan.inputs.features import TrunkSettings, build_trunk, trunk_features  # noqa: E402
 from stan.inputs.frames import resize_rgb  # noqa: E402
-from stan.model.vgg import VGG16Trunk, normalize_input  # noqa: E402
+from stan.model.vgg import VGG16Trunk  # noqa: E402
+from stan.report.machine import cpu_flags  # noqa: E402
+
+BF16_FLAGS = ("avx512_bf16", "amx_bf16", "amx_tile", "avx512f", "avx2")
 
 HED_WEIGHTS = REPO / "results" / "models" / "backbone" / "hed_vgg16.pt"
-
-
-def cpu_flags() -> str:
-    """The CPU's bfloat16-related feature flags (Linux), or 'none'."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "unknown"
-    wanted = ("avx512_bf16", "amx_bf16", "amx_tile", "avx512f", "avx2")
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    return " ".join(f for f in wanted if f in flags) or "none"
 
 
 def build(weights: Path) -> tuple[VGG16Trunk, str]:
@@ -65,6 +55,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     trunk, source = build(Path(args.weights))
+    trunk_cl = copy.deepcopy(trunk).to(memory_format=torch.channels_last)  # as stan predict does
+    norm = TrunkSettings().norm
     frames = davis_frames(args.batch)
     rows = []
     for size in args.sizes:
@@ -76,16 +68,12 @@ def main() -> None:
         else:
             batch = torch.rand(args.batch, 3, h, w, generator=torch.Generator().manual_seed(0))
             batch = batch * 255.0
-        x = normalize_input(batch, None, "hed")
-        x_cl = x.contiguous(memory_format=torch.channels_last)
 
-        def fp32(x=x):
-            with torch.no_grad():
-                return trunk.to(memory_format=torch.contiguous_format)(x)
+        def fp32(batch=batch):
+            return trunk_features(trunk, batch, norm)
 
-        def bf16(x=x_cl):
-            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-                return trunk.to(memory_format=torch.channels_last)(x)
+        def bf16(batch=batch):
+            return trunk_features(trunk_cl, batch, norm, bfloat16=True)
 
         t32 = median_time(fp32, repeats=args.repeats)
         t16 = median_time(bf16, repeats=args.repeats)
@@ -105,7 +93,8 @@ def main() -> None:
         [
             "# Frozen VGG16 trunk: float32 against bfloat16 + channels_last",
             "",
-            f"Machine: {machine()}; bfloat16-related CPU flags: {cpu_flags()}.",
+            f"Machine: {machine()}; bfloat16-related CPU flags: "
+            f"{' '.join(cpu_flags(BF16_FLAGS)) or 'none'}.",
             f"Weights: {source}; frames: {'DAVIS bear' if frames is not None else 'random'}, "
             f"batch {args.batch}; medians of {args.repeats} runs after one warm-up.",
             "",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -18,14 +17,9 @@ SHARED_DATA = Path(os.environ.get("STAN_SHARED_DATA", REPO.parent / "shared" / "
 
 def machine() -> str:
     """CPU model, logical cores, torch threads and GPU (or none), for the report."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from stan.report.machine import cpu_model
+
+    cpu = cpu_model()
     try:
         import torch
 

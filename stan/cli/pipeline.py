@@ -34,10 +34,10 @@ import torch
 from stan.crf.config import CRFConfig
 from stan.flow.cache import as_cached, complete_last_frame
 from stan.flow.stage import pair_estimator
+from stan.inputs.features import trunk_features
 from stan.inputs.frames import prior_input, resize_rgb
 from stan.io import InputError, to_uint8
 from stan.model.branches import LEVELS
-from stan.model.vgg import normalize_input
 from stan.predict.bundle import bundle_checkpoints
 from stan.predict.stage import load_model
 from stan.predict.windows import predict_frames
@@ -155,13 +155,8 @@ class VideoPredictor:
         bf16 = self.precision == "bfloat16"
         for start in range(0, len(rgb), self.batch_size):
             batch = torch.from_numpy(np.stack(rgb[start : start + self.batch_size]))
-            x = normalize_input(
-                batch.permute(0, 3, 1, 2).float().to(self.device), None, self.cfg.norm
-            )
-            if bf16:
-                x = x.contiguous(memory_format=torch.channels_last)
-            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16):
-                feats = trunk(x)
+            x = batch.permute(0, 3, 1, 2).float().to(self.device)
+            feats = trunk_features(trunk, x, self.cfg.norm, bfloat16=bf16)
             arrays = {lv: feats[lv].float().half().cpu().numpy() for lv in LEVELS}
             out += [{lv: arrays[lv][i] for lv in LEVELS} for i in range(len(batch))]
         return out

@@ -75,6 +75,22 @@ def build_trunk(settings: TrunkSettings) -> VGG16Trunk:
     return trunk.eval().requires_grad_(False)
 
 
+def trunk_features(
+    trunk: torch.nn.Module, rgb: torch.Tensor, norm: str, *, bfloat16: bool = False
+) -> dict[str, torch.Tensor]:
+    """Frozen-trunk features of frames (N, 3, H, W), RGB 0..255 on the trunk's device.
+
+    ``bfloat16``: autocast with channels-last input (``stan predict --precision bfloat16``); give
+    it a trunk moved to ``torch.channels_last`` too. Faster only where the hardware has bfloat16
+    arithmetic (``bench/bench_trunk_precision.py``); the float32 path is the feature cache's.
+    """
+    x = normalize_input(rgb, None, norm)
+    if bfloat16:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad(), torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bfloat16):
+        return trunk(x)
+
+
 def cache_video_features(
     manifest,
     video: str,
@@ -125,8 +141,7 @@ def cache_video_features(
                 [resize_rgb(read_image(p), (h, w)) for p in paths[start : start + batch_size]]
             )
             rgb = torch.from_numpy(batch).permute(0, 3, 1, 2).float().to(dev)
-            with torch.no_grad():
-                feats = trunk(normalize_input(rgb, None, settings.norm))
+            feats = trunk_features(trunk, rgb, settings.norm)
             for level in LEVELS:
                 data[level][start : start + len(batch)] = feats[level].half().cpu().numpy()
 

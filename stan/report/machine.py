@@ -18,6 +18,17 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
+def cpu_flags(wanted: tuple[str, ...]) -> list[str]:
+    """Those of ``wanted`` that /proc/cpuinfo lists among the CPU's feature flags (Linux)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(errors="replace").splitlines():
+            if line.lower().startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                return [f for f in wanted if f in flags]
+    return []
+
+
 def usable_cpus() -> int:
     """CPUs this process may run on (the affinity mask where the OS has one)."""
     try:
