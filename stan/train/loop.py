@@ -29,6 +29,7 @@ from stan.runtime import load_checkpoint, resolve_device, save_checkpoint, seed_
 from stan.train.checkpoint import trained_with
 from stan.train.config import TrainConfig
 from stan.train.dataset import MixedWindows, WindowDataset
+from stan.train.pretrain import init_from_appearance
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def train_model(
     label_table: str | Path | None = None,
     feature_cache: str | Path | None = None,
     sources: list[dict] | None = None,
+    init_checkpoint: str | Path | None = None,
 ) -> dict:
     """Train STAN (or an ablation variant) and write the checkpoint; returns its metrics.
 
@@ -94,6 +96,9 @@ def train_model(
     ``name``, ``manifest`` and optionally ``prior_root``, ``flow_root``, ``label_table``,
     ``feature_cache`` (as above, one dataset each); ``manifest_csv`` and the single-dataset
     arguments are then unused.
+
+    ``init_checkpoint``: an appearance pre-training checkpoint (:mod:`stan.train.pretrain`) whose
+    branches start the model (config ``pretrain.root``); None or "": the usual initialisation.
     """
     model_cfg = ModelConfig.from_dict(model_config)
     cfg = TrainConfig.from_dict(train_config)
@@ -113,6 +118,9 @@ def train_model(
 
     model = build_model(model_cfg, seed=cfg.seed)
     fingerprint = trunk_fingerprint(model.spatial_trunk)
+    if init_checkpoint:
+        copied = init_from_appearance(model, init_checkpoint, fingerprint)
+        log.info("branches initialised from %s (%d tensors)", init_checkpoint, copied)
     caches, parts = [], {}
     for source in sources:
         cache = None
@@ -187,6 +195,7 @@ def train_model(
                 "targets": len(dataset.targets),
                 "training_sets": list(parts),
                 "trainable_parameters": n_params,
+                "initialised_from": str(init_checkpoint or ""),
             },
             "train_config": cfg.to_dict(),
             "input_size": list(cfg.input_size),

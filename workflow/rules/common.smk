@@ -449,6 +449,29 @@ def train_inputs(wildcards):
             inputs["features"] += [f"{features}/{v}.h5" for v in videos]
     if not config["model"]["frozen_backbone"] and backbone_weights():
         inputs["backbone"] = backbone_weights()
+    if pretrained_checkpoint():
+        inputs["pretrained"] = pretrained_checkpoint()
+    return inputs
+
+
+def pretrained_checkpoint():
+    """The appearance pre-training checkpoint the models start from ('' when pretrain.root is
+    empty)."""
+    return "results/models/pretrain/appearance.pt" if config["pretrain"]["root"] else ""
+
+
+def pretrain_inputs(wildcards):
+    """Images and masks of pretrain.root (indexed by stan.train.pretrain), weights and code."""
+    from stan.train.pretrain import index_images
+
+    inputs = {
+        "pairs": [
+            str(p) for pair in index_images(config["pretrain"]["root"]) for p in pair
+        ],
+        "code": script_code("pretrain_appearance.py"),
+    }
+    if backbone_weights():
+        inputs["backbone"] = backbone_weights()
     return inputs
 
 

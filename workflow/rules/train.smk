@@ -58,6 +58,33 @@ rule feature_cache:
         "../scripts/feature_cache.py"
 
 
+rule pretrain_appearance:
+    input:
+        unpack(pretrain_inputs),
+    output:
+        checkpoint="results/models/pretrain/appearance.pt",
+        steps="results/models/pretrain/appearance.jsonl",
+    log:
+        "results/logs/train/pretrain_appearance.log",
+    benchmark:
+        "results/benchmarks/train/pretrain_appearance.tsv"
+    conda:
+        "../../envs/stan.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=30,
+        gpu=gpu_request,
+    params:
+        model=model_settings,
+        pretrain=config["pretrain"],
+        input_size=config["train"]["input_size"],
+        seed=config["train"]["seed"],
+        device=config["train"]["device"],
+    script:
+        "../scripts/pretrain_appearance.py"
+
+
 rule train_model:
     input:
         unpack(train_inputs),
@@ -81,6 +108,7 @@ rule train_model:
         model=model_settings,
         train=train_settings,
         sources=train_sources,
+        init=pretrained_checkpoint(),
     script:
         "../scripts/train_model.py"
 

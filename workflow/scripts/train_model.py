@@ -9,4 +9,5 @@ train_model(
     log_path=snakemake.output.steps,
     model_config=snakemake.params.model,
     train_config={**snakemake.params.train, "threads": snakemake.threads},
+    init_checkpoint=snakemake.params.init,
 )
