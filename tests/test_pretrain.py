@@ -73,6 +73,13 @@ def test_images_pair_by_stem_and_problems_name_the_key(tmp_path):
         index_images(tmp_path / "missing")
 
 
+def test_the_release_folder_names_are_read_too(tmp_path):
+    images = make_images(tmp_path / "release", n=2)
+    (images / "Imgs").rename(images / "DUTS-TR-Image")
+    (images / "GT").rename(images / "DUTS-TR-Mask")
+    assert [i.parent.name for i, _ in index_images(images)] == ["DUTS-TR-Image"] * 2
+
+
 def test_an_empty_mask_stops_the_pre_training(tmp_path):
     images = make_images(tmp_path / "images", n=4)
     cv2.imwrite(str(images / "GT" / "img_002.png"), np.zeros((40, 56), np.uint8))

@@ -9,6 +9,8 @@ images with salient-object masks in the DUTS layout::
     <root>/Imgs/<name>.jpg    images (.jpg, .jpeg, .png, .bmp)
     <root>/GT/<name>.png      masks (object: value > 128), paired with the images by file stem
 
+or the release's own names, ``DUTS-TR-Image/`` and ``DUTS-TR-Mask/`` (the unpacked DUTS-TR.zip).
+
 Every image is resized to ``train.input_size`` and its trunk features are computed once, for the
 image and for its horizontal mirror (a true mirrored frame, not a mirrored feature map), and kept
 in memory (float16, 0.46 MB per image at 128x224). Every ``val_every``-th image (in name order) is
@@ -53,6 +55,8 @@ from stan.sections import section_values
 log = logging.getLogger(__name__)
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+#: (images, masks) folder names, tried in this order.
+LAYOUTS = (("Imgs", "GT"), ("DUTS-TR-Image", "DUTS-TR-Mask"))
 ROOT_KEY = "pretrain.root"
 
 
@@ -85,13 +89,17 @@ class PretrainConfig:
 def index_images(root: str | Path) -> list[tuple[Path, Path]]:
     """(image, mask) pairs of a DUTS-layout folder, in name order; errors name the fix."""
     root = Path(root)
-    images, masks = root / "Imgs", root / "GT"
-    if not images.is_dir() or not masks.is_dir():
+    found = [
+        (root / i, root / m) for i, m in LAYOUTS if (root / i).is_dir() and (root / m).is_dir()
+    ]
+    if not found:
         raise InputError(
-            f"{root}: no Imgs/ and GT/ folders; set {ROOT_KEY} to a folder of salient-object "
+            f"{root}: no Imgs/ and GT/ folders (nor DUTS-TR-Image/ and DUTS-TR-Mask/); set "
+            f"{ROOT_KEY} to a folder of salient-object "
             'images in the DUTS layout (Imgs/<name>.jpg, GT/<name>.png), or to "" to train '
             "without appearance pre-training"
         )
+    images, masks = found[0]
     by_stem = {p.stem: p for p in masks.iterdir() if p.suffix.lower() in IMAGE_EXTS}
     pairs, unpaired = [], []
     for image in sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_EXTS):
