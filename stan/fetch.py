@@ -50,6 +50,7 @@ LAYOUTS: dict[str, list[list[str]]] = {
     "davis": [["JPEGImages/480p", "Annotations/480p"]],
     "segtrackv2": [["JPEGImages", "GroundTruth"]],
     "fbms": [["Trainingset"], ["Testset"]],
+    "duts": [["DUTS-TR-Image", "DUTS-TR-Mask"]],  # pretrain.root (stan.train.pretrain)
 }
 
 

@@ -19,6 +19,7 @@ import yaml
 from stan.data.davis import index_davis
 from stan.data.segtrackv2 import index_segtrackv2
 from stan.fetch import MARKER, ChecksumError, DownloadError, download, unpack_dataset
+from stan.train.pretrain import index_images
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -227,6 +228,25 @@ def test_unpacking_refuses_the_wrong_archive_and_escaping_members(tmp_path):
     assert not (tmp_path / "DAVIS").exists() and not (tmp_path / "outside.txt").exists()
 
 
+def duts_zip(n=3) -> bytes:
+    """A DUTS-TR.zip look-alike: DUTS-TR/DUTS-TR-Image/*.jpg and DUTS-TR/DUTS-TR-Mask/*.png."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(n):
+            zf.writestr(f"DUTS-TR/DUTS-TR-Image/ILSVRC_{i}.jpg", jpg())
+            zf.writestr(f"DUTS-TR/DUTS-TR-Mask/ILSVRC_{i}.png", png((24, 32)))
+    return buf.getvalue()
+
+
+def test_duts_zip_unpacks_into_the_layout_the_pre_training_reads(tmp_path):
+    archive = tmp_path / "DUTS-TR.zip"
+    archive.write_bytes(duts_zip())
+    root = unpack_dataset([archive], tmp_path / "DUTS-TR", adapter="duts")
+    pairs = index_images(root)
+    assert [(i.name, m.name) for i, m in pairs][0] == ("ILSVRC_0.jpg", "ILSVRC_0.png")
+    assert len(pairs) == 3
+
+
 # ---------------------------------------------------------------------------- the rules
 
 
@@ -265,6 +285,22 @@ def test_download_rules_fetch_a_missing_dataset_and_weights(server, tmp_path):
     assert again.returncode == 0, again.stdout[-3000:]
     assert "Nothing to be done" in again.stdout + again.stderr, again.stdout[-3000:]
     assert server.seen == []
+
+
+def test_a_missing_pretrain_root_is_downloaded_by_its_rule(server, tmp_path):
+    server.files["DUTS-TR.zip"] = duts_zip()
+    overlay = {
+        "pretrain": {"root": "data/DUTS-TR"},
+        "download": {"duts": {"archives": [{"url": f"{server.url}/DUTS-TR.zip"}]}},
+    }
+    config = tmp_path / "overlay.yaml"
+    config.write_text(yaml.safe_dump(overlay))
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
+    cmd += ["--cores", "1", "data/DUTS-TR", "--configfile", str(config)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert len(index_images(tmp_path / "data" / "DUTS-TR")) == 3
+    assert server.seen  # fetched from the loopback server
 
 
 def test_missing_roots_point_at_the_download_rules(tmp_path):

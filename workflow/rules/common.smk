@@ -461,15 +461,18 @@ def pretrained_checkpoint():
 
 
 def pretrain_inputs(wildcards):
-    """Images and masks of pretrain.root (indexed by stan.train.pretrain), weights and code."""
+    """Images and masks of pretrain.root (indexed by stan.train.pretrain; the folder itself when
+    it is to be downloaded), weights and code."""
     from stan.train.pretrain import index_images
 
-    inputs = {
-        "pairs": [
-            str(p) for pair in index_images(config["pretrain"]["root"]) for p in pair
-        ],
-        "code": script_code("pretrain_appearance.py"),
-    }
+    root = config["pretrain"]["root"]
+    inputs = {"code": script_code("pretrain_appearance.py")}
+    if (
+        pretrain_archives()
+    ):  # absent: rule download_duts fetches it; indexed when the job runs
+        inputs["root"] = root
+    else:
+        inputs["pairs"] = [str(p) for pair in index_images(root) for p in pair]
     if backbone_weights():
         inputs["backbone"] = backbone_weights()
     return inputs

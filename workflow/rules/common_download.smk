@@ -45,7 +45,23 @@ def archive_sources():
                 archive.get("sha256", ""),
                 key,
             )
+    for i, archive in enumerate(pretrain_archives()):
+        key = f"download.duts.archives[{i}]"
+        sources[file_name(archive["url"])] = (
+            archive["url"],
+            archive.get("sha256", ""),
+            key,
+        )
     return sources
+
+
+def pretrain_archives():
+    """download.duts.archives when pretrain.root is set and absent (rule download_duts then
+    fetches it), else []."""
+    root = config["pretrain"]["root"]
+    if not root or os.path.exists(root):
+        return []
+    return [a for a in download_section("duts").get("archives", []) if a.get("url")]
 
 
 def archive_param(index):

@@ -51,6 +51,30 @@ for _dataset in missing_dataset_roots():
             "../scripts/unpack_dataset.py"
 
 
+if pretrain_archives():
+
+    rule download_duts:
+        input:
+            archives=[
+                f"{DOWNLOAD_DIR}/{file_name(a['url'])}" for a in pretrain_archives()
+            ],
+        output:
+            directory(config["pretrain"]["root"]),
+        log:
+            "results/logs/download/duts.log",
+        localrule: True
+        conda:
+            "../../envs/stan.yaml"
+        resources:
+            runtime=120,
+        params:
+            adapter="duts",
+            exclude=download_section("duts").get("exclude", []),
+            urls=[a["url"] for a in pretrain_archives()],
+        script:
+            "../scripts/unpack_dataset.py"
+
+
 for _name, (_path, _url, _sha256) in weight_downloads().items():
 
     rule:
