@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import cv2
 import numpy as np
@@ -143,11 +144,21 @@ def test_training_starts_from_the_pre_trained_branches(pretrained, toy, tmp_path
     assert torch.allclose(trained["model"][key], source[key], atol=1e-6)  # lr ~ 0: one tiny step
 
 
+def test_max_images_keeps_evenly_spaced_images(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="stan.train.pretrain")
+    images = make_images(tmp_path / "images", n=9)
+    metrics = pretrain(images, tmp_path, steps=2, max_images=3, val_every=0)
+    assert metrics["images"] == 3
+    assert "3 of the 9 images" in caplog.text
+
+
 def test_config_validation():
     with pytest.raises(InputError, match="unknown keys"):
         PretrainConfig.from_dict({"rooot": "x"})
     with pytest.raises(InputError, match="steps"):
         PretrainConfig.from_dict({"steps": 0})
+    with pytest.raises(InputError, match="max_images"):
+        PretrainConfig.from_dict({"max_images": -1})
 
 
 @pytest.mark.skipif(
