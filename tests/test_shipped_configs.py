@@ -22,12 +22,14 @@ BASES = {
     "davis-192.yaml": ["davis-dev.yaml"],
     "davis-sparse.yaml": ["davis-dev.yaml"],
     "davis-cv-ablation.yaml": ["davis-cv.yaml"],
+    "davis-cv-duts.yaml": ["davis-cv.yaml"],
 }
 # Configs whose point is another target than `rule all`.
 TARGETS = {
     "davis-all.yaml": ["shipped_bundle"],
     "davis-cv.yaml": ["results/tables/davis_cv.csv"],
     "davis-cv-ablation.yaml": ["results/tables/davis_cv.csv"],
+    "davis-cv-duts.yaml": ["results/tables/davis_cv.csv"],
 }
 DEV_TEST = [
     "bear",
@@ -74,6 +76,16 @@ def stand_ins(tmp_path_factory) -> Path:
     working directory beside work/ whose data/ is work/data (dag_of)."""
     top = tmp_path_factory.mktemp("stand-ins")
     make_davis(top / "shared" / "data" / "DAVIS")
+    duts = top / "shared" / "data" / "DUTS-TR-part"  # davis-cv-duts.yaml's pretrain.root
+    for sub, image in (
+        ("Imgs", np.full((24, 32, 3), 90, np.uint8)),
+        ("GT", np.full((24, 32), 255, np.uint8)),
+    ):
+        (duts / sub).mkdir(parents=True)
+        for i in range(2):
+            assert cv2.imwrite(
+                str(duts / sub / f"img_{i}.{'jpg' if sub == 'Imgs' else 'png'}"), image
+            )
     data = top / "work" / "data"
     data.mkdir(parents=True)
     (data / "DAVIS").symlink_to(top / "shared" / "data" / "DAVIS")
@@ -210,6 +222,21 @@ def test_cross_validation_configs_train_every_fold_and_seed(dag_of):
 
 
 VARIANT_NAMES = ("OS", "ST", "STC", "STL", "STLC", "STAN")
+
+
+def test_pre_training_overlay_starts_every_fold_model_from_one_appearance_model(dag_of):
+    """davis-cv-duts.yaml: one pretrain_appearance job on the team's DUTS images; every training
+    of the folds starts from its checkpoint, and davis-cv.yaml alone pre-trains nothing."""
+    jobs = dag_of("davis-cv-duts.yaml")
+    (pretrain,) = jobs_of(jobs, "pretrain_appearance")
+    assert pretrain["params"]["pretrain"]["root"] == "../shared/data/DUTS-TR-part"
+    assert pretrain["params"]["input_size"] == [128, 224]
+    train = jobs_of(jobs, "train_model")
+    assert len(train) == 18
+    assert {j["params"]["init"] for j in train} == {"results/models/pretrain/appearance.pt"}
+    plain = dag_of("davis-cv.yaml")
+    assert not jobs_of(plain, "pretrain_appearance")
+    assert {j["params"]["init"] for j in jobs_of(plain, "train_model")} == {""}
 
 
 def test_demo_overlay_is_the_small_synthetic_run(dag_of):
