@@ -34,7 +34,7 @@ import torch
 from stan.crf.config import CRFConfig
 from stan.flow.cache import as_cached, complete_last_frame
 from stan.flow.stage import pair_estimator
-from stan.inputs.features import trunk_features
+from stan.inputs.features import image_batch_features
 from stan.inputs.frames import prior_input, resize_rgb
 from stan.io import InputError, to_uint8
 from stan.model.branches import LEVELS
@@ -154,10 +154,8 @@ class VideoPredictor:
         trunk = self.model.spatial_trunk
         bf16 = self.precision == "bfloat16"
         for start in range(0, len(rgb), self.batch_size):
-            batch = torch.from_numpy(np.stack(rgb[start : start + self.batch_size]))
-            x = batch.permute(0, 3, 1, 2).float().to(self.device)
-            feats = trunk_features(trunk, x, self.cfg.norm, bfloat16=bf16)
-            arrays = {lv: feats[lv].float().half().cpu().numpy() for lv in LEVELS}
+            batch = np.stack(rgb[start : start + self.batch_size])
+            arrays = image_batch_features(trunk, batch, self.cfg.norm, self.device, bfloat16=bf16)
             out += [{lv: arrays[lv][i] for lv in LEVELS} for i in range(len(batch))]
         return out
 

@@ -91,6 +91,21 @@ def trunk_features(
         return trunk(x)
 
 
+def image_batch_features(
+    trunk: torch.nn.Module,
+    images: np.ndarray,
+    norm: str,
+    device: torch.device,
+    *,
+    bfloat16: bool = False,
+) -> dict[str, np.ndarray]:
+    """Features of uint8 RGB images (N, H, W, 3) in the cache's format: {level: (N, 512, H/8,
+    W/8) float16 arrays} (the feature cache, ``stan predict`` and the appearance pre-training)."""
+    rgb = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().to(device)
+    feats = trunk_features(trunk, rgb, norm, bfloat16=bfloat16)
+    return {level: feats[level].float().half().cpu().numpy() for level in LEVELS}
+
+
 def cache_video_features(
     manifest,
     video: str,
@@ -140,10 +155,9 @@ def cache_video_features(
             batch = np.stack(
                 [resize_rgb(read_image(p), (h, w)) for p in paths[start : start + batch_size]]
             )
-            rgb = torch.from_numpy(batch).permute(0, 3, 1, 2).float().to(dev)
-            feats = trunk_features(trunk, rgb, settings.norm)
+            feats = image_batch_features(trunk, batch, settings.norm, dev)
             for level in LEVELS:
-                data[level][start : start + len(batch)] = feats[level].half().cpu().numpy()
+                data[level][start : start + len(batch)] = feats[level]
 
 
 def cache_features(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from stan.runtime import load_checkpoint, resolve_device, save_checkpoint, seed_
 from stan.train.checkpoint import trained_with
 from stan.train.config import TrainConfig
 from stan.train.dataset import MixedWindows, WindowDataset
+from stan.train.optim import cosine_lr, optimizer_step
 from stan.train.pretrain import init_from_appearance
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def resumed_log_lines(partial_log: Path, start: int) -> list[str]:
 
 def learning_rate(cfg: TrainConfig, step: int) -> float:
     if cfg.lr_schedule == "cosine":
-        return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * step / cfg.steps))
+        return cosine_lr(cfg.lr, step, cfg.steps)
     return cfg.lr
 
 
@@ -217,18 +217,9 @@ def train_model(
         tick = time.perf_counter()
         for batch in progress:
             lr = learning_rate(cfg, step)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
             loss = window_loss(model, batch, device, cfg.amp)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"non-finite loss {loss.item()} at step {step}; lower train.lr or check the inputs"
-                )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            losses.append(optimizer_step(optimizer, loss, lr, step=step, lr_key="train.lr"))
             step += 1
-            losses.append(float(loss.item()))
             now = time.perf_counter()
             log_file.write(
                 json.dumps(

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import time
 from dataclasses import dataclass
@@ -40,7 +39,12 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from stan.inputs.features import TrunkSettings, build_trunk, trunk_features, trunk_fingerprint
+from stan.inputs.features import (
+    TrunkSettings,
+    build_trunk,
+    image_batch_features,
+    trunk_fingerprint,
+)
 from stan.inputs.frames import resize_map, resize_rgb
 from stan.io import InputError, read_image, read_mask, to_uint8
 from stan.metrics.fmeasure import pr_curves
@@ -51,6 +55,7 @@ from stan.model.config import ModelConfig
 from stan.model.vgg import LEVELS
 from stan.runtime import load_checkpoint, resolve_device, save_checkpoint, seed_everything
 from stan.sections import section_values
+from stan.train.optim import cosine_lr, optimizer_step
 
 log = logging.getLogger(__name__)
 
@@ -152,11 +157,9 @@ def image_features(
     """Frozen-trunk features {level: (N, 512, H/8, W/8) float16} of images (N, H, W, 3)."""
     out = {level: [] for level in LEVELS}
     for start in tqdm(range(0, len(rgbs), batch_size), desc="pretrain features", unit="batch"):
-        batch = np.ascontiguousarray(rgbs[start : start + batch_size])
-        rgb = torch.from_numpy(batch).permute(0, 3, 1, 2).float().to(device)
-        feats = trunk_features(trunk, rgb, norm)
+        feats = image_batch_features(trunk, rgbs[start : start + batch_size], norm, device)
         for level in LEVELS:
-            out[level].append(feats[level].half().cpu().numpy())
+            out[level].append(feats[level])
     return {level: np.concatenate(parts) for level, parts in out.items()}
 
 
@@ -239,23 +242,14 @@ def pretrain_appearance(
     t_start = time.perf_counter()
     with open(partial_log, "w") as log_file:
         for step in tqdm(range(cfg.steps), desc="pretrain OS", unit="step"):
-            lr = cfg.lr * 0.5 * (1.0 + math.cos(math.pi * step / cfg.steps))
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+            lr = cosine_lr(cfg.lr, step, cfg.steps)
             pick = rng.integers(len(train_labels), size=cfg.batch_size)
             batch = {
                 level: torch.from_numpy(feats[level][pick])[:, None].to(dev) for level in LEVELS
             }
             label = torch.from_numpy(train_labels[pick])[:, None].to(dev)
             loss = F.binary_cross_entropy_with_logits(model(None, None, batch).float(), label)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"non-finite loss at pre-training step {step}; lower pretrain.lr"
-                )
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            losses.append(float(loss.item()))
+            losses.append(optimizer_step(optimizer, loss, lr, step=step, lr_key="pretrain.lr"))
             log_file.write(json.dumps({"step": step + 1, "loss": losses[-1], "lr": lr}) + "\n")
     metrics: dict[str, Any] = {
         "loss_mean_last50": float(np.mean(losses[-50:])),
@@ -315,30 +309,27 @@ def init_from_appearance(model: torch.nn.Module, checkpoint: str | Path, fingerp
         raise InputError(f"{checkpoint}: holds no spatial branches; is it a pre-training output?")
     state = model.state_dict()
     copied = 0
-    with torch.no_grad():
+    with torch.no_grad():  # state_dict() tensors share the parameters' storage
         for prefix in ("spatial_branches.", "temporal_branches."):
             for key, value in source.items():
                 target = state.get(prefix + key)
                 if target is None:
                     continue
-                if target.shape == value.shape:
-                    target.copy_(value)
-                elif target.ndim == 4 and target.shape[1] > value.shape[1]:
-                    if target.shape[0] != value.shape[0] or target.shape[2:] != value.shape[2:]:
-                        raise InputError(
-                            f"{checkpoint}: {key} {tuple(value.shape)} does not fit "
-                            f"{prefix}{key} {tuple(target.shape)}; pre-train with the same "
-                            "model.branch_width and branch_channels"
-                        )
-                    target[:, : value.shape[1]].copy_(value)
-                else:
+                # A temporal branch's first convolution reads the appearance channels first.
+                leading = (
+                    target.ndim == 4
+                    and target.shape[1] > value.shape[1]
+                    and target.shape[0] == value.shape[0]
+                    and target.shape[2:] == value.shape[2:]
+                )
+                if target.shape != value.shape and not leading:
                     raise InputError(
                         f"{checkpoint}: {key} {tuple(value.shape)} does not fit {prefix}{key} "
                         f"{tuple(target.shape)}; pre-train with the same model.branch_width and "
                         "branch_channels"
                     )
+                (target[:, : value.shape[1]] if leading else target).copy_(value)
                 copied += 1
-    model.load_state_dict(state)
     return copied
 
 
