@@ -454,10 +454,14 @@ def train_inputs(wildcards):
     return inputs
 
 
+# Rule pretrain_appearance's checkpoint.
+PRETRAINED = "results/models/pretrain/appearance.pt"
+
+
 def pretrained_checkpoint():
     """The appearance pre-training checkpoint the models start from ('' when pretrain.root is
     empty)."""
-    return "results/models/pretrain/appearance.pt" if config["pretrain"]["root"] else ""
+    return PRETRAINED if config["pretrain"]["root"] else ""
 
 
 def pretrain_inputs(wildcards):
@@ -467,9 +471,8 @@ def pretrain_inputs(wildcards):
 
     root = config["pretrain"]["root"]
     inputs = {"code": script_code("pretrain_appearance.py")}
-    if (
-        pretrain_archives()
-    ):  # absent: rule download_duts fetches it; indexed when the job runs
+    # An absent root that rule download_duts fetches is indexed when the job runs.
+    if pretrain_archives():
         inputs["root"] = root
     else:
         inputs["pairs"] = [str(p) for pair in index_images(root) for p in pair]

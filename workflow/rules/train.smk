@@ -62,7 +62,7 @@ rule pretrain_appearance:
     input:
         unpack(pretrain_inputs),
     output:
-        checkpoint="results/models/pretrain/appearance.pt",
+        checkpoint=PRETRAINED,
         steps="results/models/pretrain/appearance.jsonl",
     log:
         "results/logs/train/pretrain_appearance.log",
