@@ -235,3 +235,44 @@ def test_console_script_and_package_data_are_declared():
     assert getattr(importlib.import_module(module), function) is cli.main
     assert "assets/*.pt" in project["tool"]["setuptools"]["package-data"]["stan"]
     assert cli.DEFAULT_MODEL == REPO / "stan" / "assets" / "stan-davis.pt"
+
+
+def test_magnitude_channel_bundle_reads_the_workflow_flow_magnitude_maps(dag, tmp_path):
+    """A bundle whose model has model.magnitude_channel: `stan predict` gives it the prior and,
+    as second channel, the flow-magnitude map that rule flow_magnitude writes for the frame."""
+    from stan.inputs.frames import prior_input
+    from stan.model.build import build_model
+    from stan.model.config import ModelConfig
+    from stan.runtime import save_checkpoint
+
+    ckpt = load_checkpoint(dag["checkpoint"], "stan-model")
+    cfg = ModelConfig.from_dict({**ckpt["model_config"], "magnitude_channel": True})
+    model = build_model(cfg, load_backbone=False)
+    model.spatial_trunk.load_state_dict(
+        {k.split(".", 1)[1]: v for k, v in ckpt["model"].items() if k.startswith("spatial_trunk.")}
+    )
+    checkpoint = tmp_path / "magnitude.pt"
+    entries = {k: v for k, v in ckpt.items() if k != "format"}
+    save_checkpoint(
+        checkpoint,
+        "stan-model",
+        {**entries, "model": model.state_dict(), "model_config": cfg.to_dict()},
+    )
+    baseline = yaml.safe_load((REPO / "config.yaml").read_text())["baseline"]
+    bundle = write_bundle(
+        checkpoint, dag["prior"], tmp_path / "bundle.pt", dataset="synthetic",
+        flow={"method": "dis"}, baseline=baseline,
+    )  # fmt: skip
+    assert bundle["baseline"] == baseline
+    predictor = VideoPredictor(bundle, device="cpu", backbone_weights=dag["backbone"])
+    names = sorted(p.name for p in dag["frames"].iterdir())
+    frames = [read_image(dag["frames"] / n) for n in names]
+    motion = predictor.motion(frames, predictor.flows(frames))
+    workflow = dag["work"] / "results/saliency/synthetic/flow-magnitude" / dag["video"]
+    for name, m in zip(names, motion, strict=True):
+        assert m.shape == (*predictor.size, 2)
+        expected = prior_input(read_gray(workflow / f"{Path(name).stem}.png"), predictor.size)
+        np.testing.assert_array_equal(m[..., 1], expected[..., 0])
+    assert cli.main(["predict", str(tmp_path / "bundle.pt"), str(dag["frames"]),
+                     "--out", str(tmp_path / "out"), "--backbone", str(dag["backbone"])]) == 0  # fmt: skip
+    assert len(list((tmp_path / "out/maps" / dag["video"]).glob("*.png"))) == len(names)

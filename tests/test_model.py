@@ -198,6 +198,45 @@ def test_prior_residual_starts_from_the_prior_and_learns_corrections(variant):
         ModelConfig.from_dict(dict(TINY, prior_residual=True, temporal_input="flow"))
 
 
+@pytest.mark.parametrize("frozen", [True, False])
+def test_magnitude_channel_is_a_second_motion_channel_the_residual_ignores(frozen):
+    """model.magnitude_channel: the motion input has two channels (prior, flow magnitude), each
+    read relative to its own peak; the residual starts from the prior alone, and the second
+    channel reaches the output once the heads learn."""
+    torch.manual_seed(0)
+    cfg = dict(
+        TINY,
+        variant="ST",
+        frozen_backbone=frozen,
+        prior_norm="frame",
+        prior_residual=True,
+        magnitude_channel=True,
+    )
+    model = build_model(cfg).eval()
+    assert model.cfg.motion_channels == 2
+    first = model.motion_encoder.net[1] if frozen else model.temporal_trunk.features[0]
+    assert first.in_channels == (2 if frozen else 5)
+    frames = torch.rand(2, 1, 3, 16, 24) * 255
+    motion = torch.rand(2, 1, 2, 16, 24)
+    motion[:, :, 1] *= 0.1
+    scaled = model.scaled_prior(motion)
+    torch.testing.assert_close(scaled.amax(dim=(-2, -1)), torch.ones(2, 1, 2))
+    other = motion.clone()
+    other[:, :, 1] = 0.0
+    with torch.no_grad():
+        start = torch.sigmoid(model(frames, motion))
+        torch.testing.assert_close(start, torch.sigmoid(model(frames, other)))
+        peak = motion[:, -1, :1].amax(dim=(-2, -1), keepdim=True)
+        torch.testing.assert_close(start, (motion[:, -1, :1] / peak).clamp(0.01, 0.99))
+    for head in model.fusion.convs:
+        torch.nn.init.normal_(head.weight, std=0.1)
+    motion.requires_grad_(True)
+    model(frames, motion).sum().backward()
+    assert motion.grad[:, :, 1].abs().amax(dim=(-2, -1)).min() > 0  # every sample reads it
+    with pytest.raises(InputError, match="magnitude_channel"):
+        ModelConfig.from_dict(dict(TINY, magnitude_channel=True, temporal_input="flow"))
+
+
 def test_prior_norm_frame_reads_each_frame_relative_to_its_peak():
     """model.prior_norm 'frame': a prior scaled by a constant gives the same map (peaks above the
     floor), a motionless frame stays near zero, and the residual starts from the scaled prior."""

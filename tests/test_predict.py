@@ -171,3 +171,75 @@ def test_flow_model_on_a_clip():
     frames = [np.full((16, 24, 3), 10 * i, np.uint8) for i in range(3)]
     maps = predict_clip(model, frames, input_size=(16, 24))
     assert [m.shape for m in maps] == [(16, 24)] * 3
+
+
+def test_magnitude_channel_model_reads_flow_magnitude_maps(trained, tmp_path):
+    """A model with model.magnitude_channel trains and predicts on the prior plus the
+    flow-magnitude maps of rule flow_magnitude; the clip API computes the same maps from the
+    flows; without the maps the stage stops and names the config key."""
+    from stan.baseline.stage import write_flow_magnitude_maps
+    from stan.flow.cache import load_flow
+
+    flow_root, magnitude_root = trained["flow_root"], tmp_path / "flow-magnitude"
+    videos = sorted(p.stem for p in flow_root.glob("*.npz"))
+    for video in videos:
+        write_flow_magnitude_maps(flow_root / f"{video}.npz", magnitude_root / video, {})
+    model_cfg = dict(TINY, prior_residual=True, prior_norm="frame", magnitude_channel=True)
+    train = dict(input_size=SIZE, batch_size=2, steps=2, threads=2)
+    with pytest.raises(InputError, match="magnitude_channel"):
+        train_model(
+            manifest_csv=trained["manifest"],
+            out_checkpoint=tmp_path / "no.pt",
+            log_path=tmp_path / "no.jsonl",
+            model_config=model_cfg,
+            train_config=train,
+            prior_root=trained["prior_root"],
+            feature_cache=trained["cache"],
+        )
+    train_model(
+        manifest_csv=trained["manifest"],
+        out_checkpoint=tmp_path / "model.pt",
+        log_path=tmp_path / "train.jsonl",
+        model_config=model_cfg,
+        train_config=train,
+        prior_root=trained["prior_root"],
+        magnitude_root=magnitude_root,
+        feature_cache=trained["cache"],
+    )
+    predict_dataset(
+        manifest_csv=trained["manifest"],
+        checkpoint=tmp_path / "model.pt",
+        out_root=tmp_path / "maps",
+        prior_root=trained["prior_root"],
+        magnitude_root=magnitude_root,
+        predict_config={"split": "all"},
+    )
+    with pytest.raises(InputError, match="magnitude_channel: true"):
+        predict_dataset(
+            manifest_csv=trained["manifest"],
+            checkpoint=tmp_path / "model.pt",
+            out_root=tmp_path / "none",
+            prior_root=trained["prior_root"],
+        )
+    video = "toy_c"
+    frames = [
+        cv2.cvtColor(
+            cv2.imread(str(trained["root"] / "JPEGImages" / video / f"{i:05d}.png")),
+            cv2.COLOR_BGR2RGB,
+        )
+        for i in range(5)
+    ]
+    priors = [read_gray(trained["prior_root"] / video / f"{i:05d}.png") for i in range(5)]
+    maps = predict_clip(
+        tmp_path / "model.pt",
+        frames,
+        priors=priors,
+        flows=list(load_flow(flow_root / f"{video}.npz")),
+    )
+    for i, prob in enumerate(maps):
+        stage = read_gray(tmp_path / "maps" / video / f"{i:05d}.png").astype(int)
+        assert np.abs(np.rint(prob * 255) - stage).max() <= 1
+    blank = predict_clip(
+        tmp_path / "model.pt", frames, priors=priors, magnitudes=[np.zeros((40, 56))] * 5
+    )
+    assert max(np.abs(a - b).max() for a, b in zip(maps, blank, strict=True)) > 0

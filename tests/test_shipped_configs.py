@@ -23,6 +23,7 @@ BASES = {
     "davis-sparse.yaml": ["davis-dev.yaml"],
     "davis-cv-ablation.yaml": ["davis-cv.yaml"],
     "davis-cv-duts.yaml": ["davis-cv.yaml"],
+    "davis-cv-magnitude.yaml": ["davis-cv.yaml"],
 }
 # Configs whose point is another target than `rule all`.
 TARGETS = {
@@ -30,6 +31,7 @@ TARGETS = {
     "davis-cv.yaml": ["results/tables/davis_cv.csv"],
     "davis-cv-ablation.yaml": ["results/tables/davis_cv.csv"],
     "davis-cv-duts.yaml": ["results/tables/davis_cv.csv"],
+    "davis-cv-magnitude.yaml": ["results/tables/davis_cv.csv"],
 }
 DEV_TEST = [
     "bear",
@@ -235,6 +237,25 @@ def test_pre_training_overlay_starts_every_fold_model_from_one_appearance_model(
     plain = dag_of("davis-cv.yaml")
     assert not jobs_of(plain, "pretrain_appearance")
     assert {j["params"]["init"] for j in jobs_of(plain, "train_model")} == {""}
+
+
+def test_magnitude_overlay_feeds_the_base_flow_magnitude_maps_to_training_and_prediction(dag_of):
+    """davis-cv-magnitude.yaml: every temporal model trains and predicts with the base dataset's
+    flow-magnitude maps as its second motion channel; davis-cv.yaml alone reads none."""
+    root = "results/saliency/davis/flow-magnitude"
+    jobs = dag_of("davis-cv-magnitude.yaml")
+    train = jobs_of(jobs, "train_model")
+    assert len(train) == 18
+    for job in train:
+        assert job["params"]["model"]["magnitude_channel"] is True
+        assert [s["magnitude_root"] for s in job["params"]["sources"]] == [root]
+    predict = jobs_of(jobs, "predict")
+    assert predict and {j["params"]["magnitude_root"] for j in predict} == {root}
+    plain = dag_of("davis-cv.yaml")
+    assert {
+        s["magnitude_root"] for j in jobs_of(plain, "train_model") for s in j["params"]["sources"]
+    } == {""}
+    assert {j["params"]["magnitude_root"] for j in jobs_of(plain, "predict")} == {""}
 
 
 def test_demo_overlay_is_the_small_synthetic_run(dag_of):

@@ -8,7 +8,10 @@ workflow's maps of the same model (to float rounding):
 * flow: :func:`stan.flow.stage.pair_estimator` with the bundle's ``flow`` settings, the last
   frame reusing the previous field, values rounded as the flow cache stores them;
 * prior: :func:`stan.prior.model.prior_map` (8-bit, frame size; on a CPU in ``workers``
-  processes), resized to the network's input as the predict stage reads prior PNGs;
+  processes), resized to the network's input as the predict stage reads prior PNGs; with
+  ``model.magnitude_channel`` the flow-magnitude map of :mod:`stan.baseline.flow_magnitude`
+  (the bundle's ``baseline`` settings, 8-bit) is its second channel, as rule flow_magnitude
+  writes it;
 * network: frozen-backbone features in float16, as in the feature cache (a fine-tuned backbone
   runs inside the model), sliding windows of :func:`stan.predict.windows.predict_frames`, maps
   resized (bilinear) back to the frame size and rounded to 8 bits;
@@ -31,6 +34,7 @@ import cv2
 import numpy as np
 import torch
 
+from stan.baseline.flow_magnitude import FlowMagnitudeConfig, flow_magnitude_saliency
 from stan.crf.config import CRFConfig
 from stan.flow.cache import as_cached, complete_last_frame
 from stan.flow.stage import pair_estimator
@@ -117,6 +121,7 @@ class VideoPredictor:
         self.flow_method = flow.pop("method", "dis")
         self.flow_params = {**flow, "device": str(self.device)}
         self.crf_cfg = CRFConfig.from_dict({**bundle.get("crf", {}), **(crf or {})})
+        self.magnitude_cfg = FlowMagnitudeConfig(**bundle.get("baseline", {}))
         self.precision = precision
         self.batch_size = batch_size
         self.workers = workers
@@ -142,10 +147,20 @@ class VideoPredictor:
             else:
                 cfg = self.prior_cfg
                 priors = [prior_map(self.prior_model, f, cfg, cfg.batch_size) for f in flows]
-            return [prior_input(p, self.size) for p in priors]
+            motion = [prior_input(p, self.size) for p in priors]
+            if self.cfg.magnitude_channel:
+                motion = [
+                    np.concatenate([m, prior_input(self.magnitude(f), self.size)], axis=-1)
+                    for m, f in zip(motion, flows, strict=True)
+                ]
+            return motion
         from stan.flow.visualize import flow_to_color
 
         return [resize_rgb(flow_to_color(f), self.size) for f in flows]
+
+    def magnitude(self, flow: np.ndarray) -> np.ndarray:
+        """The 8-bit flow-magnitude map of one flow field (rule flow_magnitude's PNG)."""
+        return to_uint8(flow_magnitude_saliency(flow, self.magnitude_cfg))
 
     @torch.no_grad()
     def features(self, rgb: list[np.ndarray]) -> list[dict]:

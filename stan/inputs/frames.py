@@ -1,7 +1,8 @@
 """Per-frame inputs of the network: RGB frame, motion input (prior or flow image), label.
 
 Paths follow the project contracts: the frame is the manifest's ``image``; the motion prior is
-``<prior_root>/<video>/<frame>.png`` (8-bit); the flow of a video is
+``<prior_root>/<video>/<frame>.png`` (8-bit), and with ``model.magnitude_channel`` the
+flow-magnitude map ``<magnitude_root>/<video>/<frame>.png`` (8-bit) is its second channel; the flow of a video is
 ``<flow_root>/<video>.npz`` (:func:`stan.flow.cache.load_flow`), shown to the network as its
 Middlebury colour image (:func:`stan.flow.visualize.flow_to_color`); labels are the manifest's
 ``gt`` or the ``label_path`` of a label-source table. All are resized to a requested size.
@@ -34,7 +35,9 @@ def resize_map(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 class FrameInputs:
     """Loads the inputs of frames of a manifest at a given size (optionally memoised).
 
-    ``temporal_input``: 'prior', 'flow' or None (spatial-only variant). ``memo`` keeps the
+    ``temporal_input``: 'prior', 'flow' or None (spatial-only variant). ``magnitude_root``
+    (temporal_input 'prior' only): the flow-magnitude maps that make the motion input's second
+    channel (``model.magnitude_channel``); None: the prior alone. ``memo`` keeps the
     resized motion inputs and labels in memory (frozen CPU mode at one fixed size). Flow colour
     images are always kept in memory, per video, at ``flow_size`` (default: the first size
     asked for), and resized from there: a video's flow file is decoded once.
@@ -47,6 +50,7 @@ class FrameInputs:
         temporal_input: str | None,
         prior_root: str | Path | None = None,
         flow_root: str | Path | None = None,
+        magnitude_root: str | Path | None = None,
         labels: dict[tuple[str, str], str] | None = None,
         memo: bool = False,
         flow_size: tuple[int, int] | None = None,
@@ -69,7 +73,10 @@ class FrameInputs:
             raise InputError(
                 "model.temporal_input is 'flow' but no flow root was given (the flow stage output)"
             )
+        if magnitude_root is not None and temporal_input != "prior":
+            raise ValueError("a flow-magnitude channel goes with temporal_input 'prior' only")
         self.prior_root = None if prior_root is None else Path(prior_root)
+        self.magnitude_root = None if magnitude_root is None else Path(magnitude_root)
         self.flow_root = None if flow_root is None else Path(flow_root)
         self.memo = memo
         self.flow_size = flow_size
@@ -88,7 +95,8 @@ class FrameInputs:
         return resize_rgb(read_image(self.images[(video, frame)]), size)
 
     def motion(self, video: str, frame: str, size: tuple[int, int]) -> np.ndarray:
-        """uint8 (H, W, M): the prior (M = 1) or the flow colour image (M = 3)."""
+        """uint8 (H, W, M): the prior (M = 1), the prior and the flow magnitude (M = 2, with a
+        ``magnitude_root``) or the flow colour image (M = 3)."""
         if self.temporal_input == "prior":
             return self._remember(
                 ("prior", video, frame, size), lambda: self._prior(video, frame, size)
@@ -104,7 +112,16 @@ class FrameInputs:
         path = self.prior_root / video / f"{frame}.png"
         if not path.is_file():
             raise InputError(f"{path}: motion prior missing; run the prior stage for this dataset")
-        return prior_input(read_gray(path), size)
+        prior = prior_input(read_gray(path), size)
+        if self.magnitude_root is None:
+            return prior
+        path = self.magnitude_root / video / f"{frame}.png"
+        if not path.is_file():
+            raise InputError(
+                f"{path}: flow-magnitude map missing (model.magnitude_channel is true); run rule "
+                "flow_magnitude for this video"
+            )
+        return np.concatenate([prior, prior_input(read_gray(path), size)], axis=-1)
 
     def _flow_colours(self, video: str, size: tuple[int, int]) -> np.ndarray:
         from stan.flow.cache import load_flow
@@ -131,9 +148,29 @@ def prior_input(prior: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.clip(np.rint(resized), 0, 255).astype(np.uint8)[..., None]
 
 
+def magnitude_input(model_cfg, magnitude_root: str | Path | None, source: str) -> str | Path | None:
+    """The flow-magnitude folder the motion input reads (``model.magnitude_channel``), else None."""
+    if not (model_cfg.spec.temporal and model_cfg.magnitude_channel):
+        return None
+    if not magnitude_root:
+        raise InputError(
+            f"{source}: the model reads flow-magnitude maps (model.magnitude_channel: true) but "
+            "none were given: set model.magnitude_channel: true in the config so that the "
+            "workflow makes them (rule flow_magnitude, results/saliency/<dataset>/flow-magnitude)"
+        )
+    return magnitude_root
+
+
 def window_positions(target: int, frames_used: int, frame_step: int) -> list[int]:
     """Positions of a window's frames ending at ``target``; before the video start, frame 0 repeats."""
     return [max(0, target - (frames_used - 1 - k) * frame_step) for k in range(frames_used)]
 
 
-__all__ = ["FrameInputs", "prior_input", "resize_map", "resize_rgb", "window_positions"]
+__all__ = [
+    "FrameInputs",
+    "magnitude_input",
+    "prior_input",
+    "resize_map",
+    "resize_rgb",
+    "window_positions",
+]

@@ -82,6 +82,12 @@ class ModelConfig:
     # level follows each video's motion, so without 'frame' a slow object's prior reads as weak.
     # Not in the paper; needs temporal_input 'prior'.
     prior_norm: str = "none"
+    # A second motion channel beside the prior: the flow-magnitude baseline's map of the frame
+    # (camera-compensated residual flow, scaled per frame; rule flow_magnitude), so the network
+    # sees the pixel motion directly and not only through the prior's superpixel scores. Not in
+    # the paper; needs temporal_input 'prior'. Read per frame like the prior (prior_norm); the
+    # residual (prior_residual) still starts from the prior alone.
+    magnitude_channel: bool = False
     # Width inside each branch and channels of each branch map X_ri (4 maps make X_t).
     branch_width: int = 64
     branch_channels: int = 16
@@ -115,6 +121,8 @@ class ModelConfig:
             raise InputError(f"model.prior_norm={self.prior_norm!r}: use 'none' or 'frame'")
         if self.prior_norm != "none" and self.temporal_input != "prior":
             raise InputError("model.prior_norm needs model.temporal_input: prior")
+        if self.magnitude_channel and self.temporal_input != "prior":
+            raise InputError("model.magnitude_channel needs model.temporal_input: prior")
         if self.fusion_stride not in (1, 2, 4, 8):
             raise InputError(f"model.fusion_stride={self.fusion_stride}: use 1, 2, 4 or 8")
 
@@ -129,10 +137,13 @@ class ModelConfig:
 
     @property
     def motion_channels(self) -> int:
-        """Channels of the motion input: 1 (prior) or 3 (flow colour image); 0 for OS."""
+        """Channels of the motion input: 1 (prior), 2 (prior and flow magnitude, model.
+        magnitude_channel) or 3 (flow colour image); 0 for OS."""
         if not self.spec.temporal:
             return 0
-        return 1 if self.temporal_input == "prior" else 3
+        if self.temporal_input == "prior":
+            return 2 if self.magnitude_channel else 1
+        return 3
 
     @property
     def frames_used(self) -> int:

@@ -3,7 +3,8 @@
 Shapes: N windows of T frames of size (H, W) (multiples of 8); K = model.branch_channels;
 (h, w) = (H, W) / 8 backbone resolution; (H', W') = (H, W) / model.fusion_stride.
 
-    frames (N, T, 3, H, W) RGB 0..255      motion (N, T, M, H, W) in 0..1 (prior M=1, flow M=3)
+    frames (N, T, 3, H, W) RGB 0..255      motion (N, T, M, H, W) in 0..1 (prior M=1, prior and
+                                           flow magnitude M=2, flow colour image M=3)
       spatial trunk -> pool4, conv5 (N*T, 512, h, w) -> 2 branches -> X^s_r1, X^s_r2 (N*T, K, H', W')
       temporal trunk(RGB+prior | flow) -> 2 branches -> X^t_r1, X^t_r2            (Eq. 1)
       X_t = Con(X^s_r1, X^s_r2, X^t_r1, X^t_r2)             (N, T, 4K, H', W')     (Eq. 2)
@@ -59,7 +60,7 @@ class STAN(nn.Module):
                     in_channels=FEATURE_CHANNELS + e, **branch_args
                 )
             else:
-                in_channels = 4 if cfg.temporal_input == "prior" else 3
+                in_channels = 3 + cfg.motion_channels if cfg.temporal_input == "prior" else 3
                 self.temporal_trunk = VGG16Trunk(in_channels=in_channels)
                 self.temporal_branches = StreamBranches(in_channels=FEATURE_CHANNELS, **branch_args)
         streams = 2 if spec.temporal else 1
@@ -91,13 +92,14 @@ class STAN(nn.Module):
                 nn.init.zeros_(conv.bias)
 
     def scaled_prior(self, motion: torch.Tensor) -> torch.Tensor:
-        """The motion input (..., M, H, W) as the network reads it (``model.prior_norm``).
+        """The motion input (..., M, H, W) as the network reads it (``model.prior_norm``: each
+        channel of each frame divided by its own maximum, floored).
 
         Raw inputs go in: :meth:`frame_maps` and :meth:`head` each apply it once to what they
         are given (the floor makes it not idempotent).
         """
         if self.cfg.prior_norm == "frame":
-            peak = motion.amax(dim=(-3, -2, -1), keepdim=True).clamp_min(PRIOR_NORM_FLOOR)
+            peak = motion.amax(dim=(-2, -1), keepdim=True).clamp_min(PRIOR_NORM_FLOOR)
             return motion / peak
         return motion
 

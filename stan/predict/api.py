@@ -13,6 +13,9 @@ motion input for every frame:
   from that frame to the next (the last frame reuses the previous flow, as in the flow cache).
   The network was trained on the priors of the prior stage, so give it priors of that kind
   (e.g. the prior stage's model applied to the flow); a crude stand-in lowers the quality.
+  A model with ``magnitude_channel`` also reads a flow-magnitude map per frame: pass
+  ``magnitudes`` (as ``priors``), or they are computed from the flows with the default
+  ``baseline`` settings (:func:`stan.baseline.flow_magnitude.flow_magnitude_saliency`).
 * temporal_input 'flow': pass ``flows`` ((H, W, 2) per frame) or nothing (DIS is computed).
 
 Returns one float32 (H, W) saliency map in [0, 1] per frame at the frames' original size.
@@ -76,6 +79,7 @@ def predict_clip(
     priors: Sequence[np.ndarray] | None = None,
     prior_fn: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     flows: Sequence[np.ndarray] | None = None,
+    magnitudes: Sequence[np.ndarray] | None = None,
     input_size: tuple[int, int] | None = None,
     batch_size: int = 8,
     device: str | torch.device = "auto",
@@ -105,6 +109,18 @@ def predict_clip(
         if len(priors) != len(frames):
             raise InputError(f"{len(priors)} priors for {len(frames)} frames")
         motion = [resize_rgb(_as_uint8(p), input_size)[..., None] for p in priors]
+        if cfg.magnitude_channel:
+            if magnitudes is None:
+                from stan.baseline.flow_magnitude import flow_magnitude_saliency
+
+                flows = flows if flows is not None else dis_flows(frames)
+                magnitudes = [flow_magnitude_saliency(f) for f in flows]
+            if len(magnitudes) != len(frames):
+                raise InputError(f"{len(magnitudes)} flow-magnitude maps for {len(frames)} frames")
+            motion = [
+                np.concatenate([m, resize_rgb(_as_uint8(g), input_size)[..., None]], axis=-1)
+                for m, g in zip(motion, magnitudes, strict=True)
+            ]
     elif cfg.spec.temporal:
         from stan.flow.visualize import flow_to_color
 

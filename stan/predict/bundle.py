@@ -13,6 +13,8 @@ A bundle (kind ``stan-bundle``, read with ``torch.load(..., weights_only=True)``
   the trunk weights are in ``stan.model``: fine-tuned trunks are);
 * ``flow``: the flow method and its settings (the workflow's ``flow`` section, minus runtime keys);
 * ``crf``: the dense-CRF settings (``crf`` section) that ``--crf`` applies;
+* ``baseline``: the flow-magnitude settings (``baseline`` section) of the motion input's second
+  channel when the model has ``magnitude_channel`` (absent in older bundles: the defaults);
 * ``dataset``: the training set's name; ``scores``: ``{method: {column: value}}`` from the
   dataset's benchmark table when there was one (held-out split of that dataset), else ``{}``;
 * ``half``: whether STAN's floating-point weights are stored in float16 (restored to float32 on
@@ -106,6 +108,7 @@ def write_bundle(
     crf: dict | None = None,
     scores_table: str | Path | None = None,
     half: bool = True,
+    baseline: dict | None = None,
 ) -> dict:
     """Write the bundle of a trained STAN variant and its dataset's motion prior; returns it."""
     stan = load_checkpoint(stan_checkpoint, "stan-model")
@@ -139,6 +142,7 @@ def write_bundle(
         },
         "flow": {k: v for k, v in flow.items() if k not in FLOW_RUNTIME_KEYS},
         "crf": dict(crf or {}),
+        "baseline": dict(baseline or {}),
         "dataset": dataset,
         "scores": table_scores(scores_table, model_cfg.variant, stan_checkpoint),
         "half": half,
@@ -247,6 +251,7 @@ def bundle_summary(bundle: dict) -> dict:
         "prior": {k: bundle["prior"]["model_config"].get(k) for k in ("feature_mode", "work_scale", "n_segments", "refine")},
         "flow": bundle["flow"],
         "crf": bundle["crf"],
+        "baseline": bundle.get("baseline", {}),
         "weights": {"stan": n_stan, "prior": n_prior, "half": bundle["half"]},
         "scores": bundle["scores"],
     }  # fmt: skip

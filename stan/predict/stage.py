@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from stan.data.manifest import load_manifest
 from stan.inputs.features import FeatureCache
-from stan.inputs.frames import FrameInputs
+from stan.inputs.frames import FrameInputs, magnitude_input
 from stan.io import InputError, read_image, to_uint8, write_png
 from stan.model.build import build_model
 from stan.model.config import ModelConfig
@@ -62,13 +62,15 @@ def predict_dataset(
     predict_config: dict | PredictConfig | None = None,
     prior_root: str | Path | None = None,
     flow_root: str | Path | None = None,
+    magnitude_root: str | Path | None = None,
     feature_cache: str | Path | None = None,
     videos: list[str] | None = None,
 ) -> list[Path]:
     """Stage function: write saliency maps of the chosen split; returns the written paths.
 
     In frozen-backbone mode the cached features are used when ``feature_cache`` is given,
-    otherwise the frozen trunk runs on the frames.
+    otherwise the frozen trunk runs on the frames. ``magnitude_root``: the flow-magnitude maps,
+    read when the checkpoint's model has ``magnitude_channel``.
     """
     from stan.predict.windows import predict_frames
 
@@ -92,7 +94,11 @@ def predict_dataset(
         raise InputError(f"{manifest_csv}: no frames in split {cfg.split!r} (predict.split)")
     temporal = model_cfg.temporal_input if model_cfg.spec.temporal else None
     inputs = FrameInputs(
-        manifest, temporal_input=temporal, prior_root=prior_root, flow_root=flow_root
+        manifest,
+        temporal_input=temporal,
+        prior_root=prior_root,
+        flow_root=flow_root,
+        magnitude_root=magnitude_input(model_cfg, magnitude_root, str(checkpoint)),
     )
     cache = None
     if feature_cache is not None and model_cfg.frozen_backbone:

@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import Dataset
 
 from stan.inputs.features import FeatureCache
-from stan.inputs.frames import FrameInputs, window_positions
+from stan.inputs.frames import FrameInputs, magnitude_input, window_positions
 from stan.io import InputError
 from stan.model.branches import LEVELS
 from stan.model.config import ModelConfig
@@ -69,6 +69,7 @@ class WindowDataset(Dataset):
         *,
         prior_root: str | Path | None = None,
         flow_root: str | Path | None = None,
+        magnitude_root: str | Path | None = None,
         label_table: str | Path | None = None,
         cache: FeatureCache | None = None,
         source: str = "manifest",
@@ -87,6 +88,7 @@ class WindowDataset(Dataset):
             temporal_input=temporal,
             prior_root=prior_root,
             flow_root=flow_root,
+            magnitude_root=magnitude_input(model_cfg, magnitude_root, source),
             labels=labels,
             memo=cache is not None,
             flow_size=tuple(train_cfg.input_size)

@@ -80,6 +80,7 @@ def train_model(
     train_config: dict | TrainConfig,
     prior_root: str | Path | None = None,
     flow_root: str | Path | None = None,
+    magnitude_root: str | Path | None = None,
     label_table: str | Path | None = None,
     feature_cache: str | Path | None = None,
     sources: list[dict] | None = None,
@@ -88,12 +89,14 @@ def train_model(
     """Train STAN (or an ablation variant) and write the checkpoint; returns its metrics.
 
     ``prior_root`` holds ``<video>/<frame>.png`` motion priors (temporal_input 'prior'),
-    ``flow_root`` the ``<video>.npz`` flow caches (temporal_input 'flow'), ``label_table`` an
+    ``flow_root`` the ``<video>.npz`` flow caches (temporal_input 'flow'), ``magnitude_root`` the
+    ``<video>/<frame>.png`` flow-magnitude maps (model.magnitude_channel), ``label_table`` an
     optional label-source CSV (else the manifest's gt), ``feature_cache`` the directory written
     by :func:`stan.inputs.features.cache_features` (required with model.frozen_backbone).
 
     ``sources`` trains one model on several datasets at once: a list of dicts with the keys
-    ``name``, ``manifest`` and optionally ``prior_root``, ``flow_root``, ``label_table``,
+    ``name``, ``manifest`` and optionally ``prior_root``, ``flow_root``, ``magnitude_root``,
+    ``label_table``,
     ``feature_cache`` (as above, one dataset each); ``manifest_csv`` and the single-dataset
     arguments are then unused.
 
@@ -111,6 +114,7 @@ def train_model(
                 "manifest": manifest_csv,
                 "prior_root": prior_root,
                 "flow_root": flow_root,
+                "magnitude_root": magnitude_root,
                 "label_table": label_table,
                 "feature_cache": feature_cache,
             }
@@ -140,6 +144,7 @@ def train_model(
             cfg,
             prior_root=source.get("prior_root") or None,
             flow_root=source.get("flow_root") or None,
+            magnitude_root=source.get("magnitude_root") or None,
             label_table=source.get("label_table") or None,
             cache=cache,
             source=str(source["manifest"]),

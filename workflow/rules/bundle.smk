@@ -20,6 +20,7 @@ rule bundle:
     params:
         flow=config["flow"],
         crf=config["crf"],
+        baseline=config["baseline"],
         scores_table="results/tables/{dataset}.csv",
         half=True,
     script:

@@ -399,15 +399,31 @@ def gpu_request(wildcards):
 
 
 def motion_inputs(dataset, variant, videos):
-    """What the temporal stream reads for these videos: prior folders or flow caches."""
+    """What the temporal stream reads for these videos: prior folders (and flow-magnitude map
+    folders with model.magnitude_channel) or flow caches."""
     if not uses_temporal_stream(variant):
         return []
     if config["model"]["temporal_input"] == "prior":
-        return [f"results/priors/{dataset}/{video}" for video in videos]
+        folders = [f"results/priors/{dataset}/{video}" for video in videos]
+        if config["model"]["magnitude_channel"]:
+            root = magnitude_root(dataset)
+            folders += [f"{root}/{video}" for video in videos]
+        return folders
     return [
         f"results/flow/{cache_dataset(dataset)}/{config['flow']['method']}/{video}.npz"
         for video in videos
     ]
+
+
+def magnitude_root(dataset):
+    """The flow-magnitude maps the motion input reads (model.magnitude_channel), else ''."""
+    if not config["model"]["magnitude_channel"]:
+        return ""
+    return saliency_root(dataset, "flow-magnitude")
+
+
+def predict_magnitude_root(wildcards):
+    return magnitude_root(wildcards.dataset)
 
 
 def feature_cache_inputs(wildcards):
@@ -490,6 +506,7 @@ def train_sources(wildcards):
             "manifest": f"results/manifests/{dataset}.csv",
             "prior_root": f"results/priors/{dataset}",
             "flow_root": f"results/flow/{cache_dataset(dataset)}/{config['flow']['method']}",
+            "magnitude_root": magnitude_root(dataset),
             "label_table": label_table(dataset),
             "feature_cache": (
                 f"results/features/{cache_dataset(dataset)}" if frozen else ""

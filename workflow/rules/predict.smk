@@ -21,6 +21,7 @@ rule predict:
         predict=predict_settings,
         prior_root="results/priors/{dataset}",
         flow_root=flow_root,
+        magnitude_root=predict_magnitude_root,
         feature_root=predict_feature_root,
     script:
         "../scripts/predict.py"

@@ -9,6 +9,7 @@ write_bundle(
     dataset=snakemake.wildcards.dataset,
     flow=snakemake.params.flow,
     crf=snakemake.params.crf,
+    baseline=snakemake.params.baseline,
     scores_table=snakemake.params.scores_table,
     half=snakemake.params.half,
 )

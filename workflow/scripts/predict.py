@@ -11,6 +11,7 @@ predict_dataset(
     predict_config={**snakemake.params.predict, "threads": snakemake.threads},
     prior_root=snakemake.params.prior_root,
     flow_root=snakemake.params.flow_root,
+    magnitude_root=snakemake.params.magnitude_root or None,
     feature_cache=snakemake.params.feature_root or None,
     videos=[snakemake.wildcards.video],
 )
