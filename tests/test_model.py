@@ -237,6 +237,52 @@ def test_magnitude_channel_is_a_second_motion_channel_the_residual_ignores(froze
         ModelConfig.from_dict(dict(TINY, magnitude_channel=True, temporal_input="flow"))
 
 
+def test_train_conv5_recomputes_conv5_from_pool4_with_a_trainable_copy_of_the_block():
+    """model.train_conv5: at the start the model equals the frozen one (its block is a copy of
+    the trunk's last block), conv5 comes from pool4 whatever the cache holds for conv5, and only
+    the block (not the trunk) gets gradients; it needs a frozen backbone."""
+    torch.manual_seed(0)
+    cfg = dict(TINY, variant="ST", frozen_backbone=True)
+    frozen = build_model(cfg).eval()
+    model = build_model(dict(cfg, train_conv5=True)).eval()
+    model.load_state_dict(frozen.state_dict(), strict=False)
+    model.copy_conv5_from_trunk()
+    frames = torch.rand(2, 1, 3, 16, 24) * 255
+    motion = torch.rand(2, 1, 1, 16, 24)
+    with torch.no_grad():
+        feats = frozen.backbone_features(frames[:, 0])
+    cached = {lv: f[:, None] for lv, f in feats.items()}
+    with torch.no_grad():
+        torch.testing.assert_close(model(None, motion, cached), frozen(None, motion, cached))
+        stale = {"pool4": cached["pool4"], "conv5": torch.zeros_like(cached["conv5"])}
+        torch.testing.assert_close(model(None, motion, stale), frozen(None, motion, cached))
+    model.train()
+    model(None, motion, cached).sum().backward()
+    assert all(p.grad is None for p in model.spatial_trunk.parameters())
+    assert all(
+        p.grad is not None and p.grad.abs().sum() > 0 for p in model.conv5_block.parameters()
+    )
+    with pytest.raises(InputError, match="train_conv5"):
+        ModelConfig.from_dict(dict(TINY, train_conv5=True, frozen_backbone=False))
+
+
+def test_backbone_layers_train_at_their_own_learning_rate():
+    """parameter_groups + optimizer_step: backbone parameters (train_conv5's block) step at
+    train.lr * train.backbone_lr_scale, the heads at train.lr."""
+    from stan.train.optim import optimizer_step, parameter_groups
+
+    model = build_model(dict(TINY, variant="ST", frozen_backbone=True, train_conv5=True))
+    groups = parameter_groups(model, 0.1)
+    assert [g["lr_scale"] for g in groups] == [1.0, 0.1]
+    assert len(groups[1]["params"]) == len(list(model.conv5_block.parameters()))
+    optimizer = torch.optim.Adam(groups, lr=1.0)
+    motion = torch.rand(1, 1, 1, 16, 24)
+    loss = model(torch.rand(1, 1, 3, 16, 24) * 255, motion).mean()
+    optimizer_step(optimizer, loss, 1e-3, step=0, lr_key="train.lr")
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([1e-3, 1e-4])
+    assert len(parameter_groups(build_model(dict(TINY, frozen_backbone=True)), 0.1)) == 1
+
+
 def test_prior_norm_frame_reads_each_frame_relative_to_its_peak():
     """model.prior_norm 'frame': a prior scaled by a constant gives the same map (peaks above the
     floor), a motionless frame stays near zero, and the residual starts from the scaled prior."""

@@ -243,3 +243,35 @@ def test_magnitude_channel_model_reads_flow_magnitude_maps(trained, tmp_path):
         tmp_path / "model.pt", frames, priors=priors, magnitudes=[np.zeros((40, 56))] * 5
     )
     assert max(np.abs(a - b).max() for a, b in zip(maps, blank, strict=True)) > 0
+
+
+def test_train_conv5_model_predicts_from_the_cached_pool4(trained, tmp_path):
+    """A model with model.train_conv5 reads only pool4 from the feature cache and runs its own
+    last block: the maps equal those of the frozen trunk run on the frames (float16 rounding)."""
+    model_cfg = dict(TINY, train_conv5=True)
+    train_model(
+        manifest_csv=trained["manifest"],
+        out_checkpoint=tmp_path / "model.pt",
+        log_path=tmp_path / "train.jsonl",
+        model_config=model_cfg,
+        train_config=dict(input_size=SIZE, batch_size=2, steps=2, threads=2, backbone_lr_scale=0.1),
+        prior_root=trained["prior_root"],
+        feature_cache=trained["cache"],
+    )
+    model, _ = load_model(tmp_path / "model.pt", "cpu")
+    fresh = build_model(model_cfg)
+    trained_block = model.conv5_block.state_dict()
+    assert any(
+        not torch.equal(v, fresh.conv5_block.state_dict()[k]) for k, v in trained_block.items()
+    )  # the block trained
+    for name, cache in (("cached", trained["cache"]), ("direct", None)):
+        predict_dataset(
+            manifest_csv=trained["manifest"],
+            checkpoint=tmp_path / "model.pt",
+            out_root=tmp_path / name,
+            prior_root=trained["prior_root"],
+            feature_cache=cache,
+        )
+    cached = read_gray(tmp_path / "cached" / "toy_c" / "00004.png").astype(int)
+    direct = read_gray(tmp_path / "direct" / "toy_c" / "00004.png").astype(int)
+    assert np.abs(direct - cached).max() <= 2

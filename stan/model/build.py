@@ -26,6 +26,7 @@ def build_model(cfg: ModelConfig | dict, *, load_backbone: bool = True, seed: in
             init_trunk(
                 model.temporal_trunk, state, extra_std=cfg.first_conv_std, generator=generator
             )
+        model.copy_conv5_from_trunk()
     if cfg.frozen_backbone:
         for trunk in (model.spatial_trunk, model.temporal_trunk):
             if trunk is not None:

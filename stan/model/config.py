@@ -70,6 +70,12 @@ class ModelConfig:
     frozen_backbone: bool = False
     # Channels of the motion encoder (frozen_backbone only).
     motion_encoder_channels: int = 32
+    # frozen_backbone only: a trainable copy of VGG16's last block (conv5_1-conv5_3, initialised
+    # from the trunk) computes the conv5 level from the pool4 features (cached or not), so the
+    # appearance features adapt to saliency while the first four blocks stay frozen and cached.
+    # Its learning rate is train.lr * train.backbone_lr_scale. Not in the paper (which trains
+    # the whole trunk: frozen_backbone false).
+    train_conv5: bool = False
     # Residual on the prior: the saliency logit is gain * logit(prior) + the heads' upsampled
     # output, the prior taken at the input size (its superpixel edges intact), the heads' last
     # layers zero-initialised and the gain starting at 1: training starts from the prior and
@@ -121,6 +127,11 @@ class ModelConfig:
             raise InputError(f"model.prior_norm={self.prior_norm!r}: use 'none' or 'frame'")
         if self.prior_norm != "none" and self.temporal_input != "prior":
             raise InputError("model.prior_norm needs model.temporal_input: prior")
+        if self.train_conv5 and not self.frozen_backbone:
+            raise InputError(
+                "model.train_conv5 needs model.frozen_backbone: true (without it the whole "
+                "trunk trains)"
+            )
         if self.magnitude_channel and self.temporal_input != "prior":
             raise InputError("model.magnitude_channel needs model.temporal_input: prior")
         if self.fusion_stride not in (1, 2, 4, 8):

@@ -17,6 +17,8 @@ The output is a logit map of the window's last frame; the loss is BCE with logit
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -28,7 +30,7 @@ from stan.model.conv3d import Conv3DHead
 from stan.model.convlstm import ConvLSTM
 from stan.model.fusion import LevelFusion
 from stan.model.motion_encoder import MotionEncoder
-from stan.model.vgg import VGG16Trunk, normalize_input
+from stan.model.vgg import TAPS, VGG16Trunk, normalize_input
 
 FEATURE_CHANNELS = 512
 #: The prior is clipped to [eps, 1 - eps] before its logit (model.prior_residual): +-4.6.
@@ -48,6 +50,12 @@ class STAN(nn.Module):
         k = cfg.branch_channels
         branch_args = {"width": cfg.branch_width, "out_channels": k}
         self.spatial_trunk = VGG16Trunk(in_channels=3)
+        # model.train_conv5: the trunk's last block as a trainable module of its own
+        # (:meth:`copy_conv5_from_trunk` gives it the trunk's weights once they are loaded).
+        self.conv5_block: nn.Sequential | None = None
+        if cfg.train_conv5:
+            layers = self.spatial_trunk.features[TAPS["pool4"] + 1 : TAPS["conv5"] + 1]
+            self.conv5_block = copy.deepcopy(layers)
         self.spatial_branches = StreamBranches(in_channels=FEATURE_CHANNELS, **branch_args)
         self.temporal_trunk: VGG16Trunk | None = None
         self.motion_encoder: MotionEncoder | None = None
@@ -103,6 +111,12 @@ class STAN(nn.Module):
             return motion / peak
         return motion
 
+    def copy_conv5_from_trunk(self) -> None:
+        """Start the trainable last block (model.train_conv5) from the trunk's weights."""
+        if self.conv5_block is not None:
+            layers = self.spatial_trunk.features[TAPS["pool4"] + 1 : TAPS["conv5"] + 1]
+            self.conv5_block.load_state_dict(layers.state_dict())
+
     # ------------------------------------------------------------------ per-frame part (Eq. 1-2)
     def backbone_features(self, rgb: torch.Tensor) -> dict[str, torch.Tensor]:
         """Spatial-trunk features of frames (N, 3, H, W) RGB 0..255 -> {pool4, conv5} (N, 512, h, w).
@@ -141,6 +155,8 @@ class STAN(nn.Module):
                     features = self.backbone_features(rgb)
             else:
                 features = self.backbone_features(rgb)
+        if self.conv5_block is not None:  # model.train_conv5: conv5 from pool4, trainable
+            features = {"pool4": features["pool4"], "conv5": self.conv5_block(features["pool4"])}
         fused_size = (size[0] // cfg.fusion_stride, size[1] // cfg.fusion_stride)
         maps = self.spatial_branches(features, fused_size)  # [X^s_r1, X^s_r2]
         if self.temporal_branches is not None:

@@ -28,6 +28,9 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     lr_schedule: str = "constant"
+    # Learning rate of trainable backbone layers (model.train_conv5's block, or the whole trunks
+    # without model.frozen_backbone) relative to lr. The paper: one rate for all (1.0).
+    backbone_lr_scale: float = 1.0
     # The one place where seeds are set (python, numpy, torch, sampling, augmentation).
     seed: int = 0
     # Augmentation, identical for every frame of a window (and its priors and label):
@@ -67,6 +70,8 @@ class TrainConfig:
                 raise InputError(
                     f"train.crop_size={list(self.crop_size)}: multiples of 8, at most train.input_size"
                 )
+        if not self.backbone_lr_scale > 0:
+            raise InputError(f"train.backbone_lr_scale={self.backbone_lr_scale}: must be > 0")
         if self.lr_schedule not in ("constant", "cosine"):
             raise InputError(f"train.lr_schedule={self.lr_schedule!r}: use 'constant' or 'cosine'")
         if self.device not in ("auto", "cpu", "cuda"):

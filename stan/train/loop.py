@@ -28,7 +28,7 @@ from stan.runtime import load_checkpoint, resolve_device, save_checkpoint, seed_
 from stan.train.checkpoint import trained_with
 from stan.train.config import TrainConfig
 from stan.train.dataset import MixedWindows, WindowDataset
-from stan.train.optim import cosine_lr, optimizer_step
+from stan.train.optim import cosine_lr, optimizer_step, parameter_groups
 from stan.train.pretrain import init_from_appearance
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,9 @@ def train_model(
         for name, part in parts.items():
             log.info("training set %s: %d targets", name, len(part.targets))
     model.to(device).train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    groups = parameter_groups(model, cfg.backbone_lr_scale)
+    params = [p for group in groups for p in group["params"]]
+    optimizer = torch.optim.Adam(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     start, losses = 0, []
     resume_path = last_checkpoint_path(out_checkpoint)
