@@ -606,6 +606,9 @@ def all_predictions(wildcards):
 
 TRUNK_SECONDS_512 = (10.4, 0.05)
 HEADS_PER_TRUNK = 1 / 16
+# model.train_conv5: VGG16's last block runs in every pass, about a quarter of a trunk pass
+# (3 of the 13 convolutions, at 1/8 of the input like conv4 in the dilated trunk).
+CONV5_PER_TRUNK = 1 / 4
 FLOW_SECONDS = {"dis": (0.2, 0.2), "farneback": (0.5, 0.5), "tvl1": (2.0, 2.0)}
 FLOWNET2_SECONDS = (70.0, 0.74)
 PRIOR_MAP_SECONDS = (1.5, 0.82)
@@ -700,9 +703,11 @@ def feature_cache_runtime(wildcards, threads):
 
 def network_trunks(backward):
     """Trunk passes per frame: both streams (three passes each with the backward pass), or the
-    heads alone on cached features (frozen backbone)."""
+    heads alone on cached features (frozen backbone), plus the last block with train_conv5.
+    """
     if config["model"]["frozen_backbone"]:
-        return HEADS_PER_TRUNK
+        conv5 = CONV5_PER_TRUNK if config["model"]["train_conv5"] else 0
+        return HEADS_PER_TRUNK + conv5 * (3 if backward else 1)
     return 2 * (3 if backward else 1)
 
 
