@@ -185,27 +185,22 @@ def test_magnitude_channel_model_reads_flow_magnitude_maps(trained, tmp_path):
     for video in videos:
         write_flow_magnitude_maps(flow_root / f"{video}.npz", magnitude_root / video, {})
     model_cfg = dict(TINY, prior_residual=True, prior_norm="frame", magnitude_channel=True)
-    train = dict(input_size=SIZE, batch_size=2, steps=2, threads=2)
-    with pytest.raises(InputError, match="magnitude_channel"):
+
+    def train(name, **roots):
         train_model(
             manifest_csv=trained["manifest"],
-            out_checkpoint=tmp_path / "no.pt",
-            log_path=tmp_path / "no.jsonl",
+            out_checkpoint=tmp_path / f"{name}.pt",
+            log_path=tmp_path / f"{name}.jsonl",
             model_config=model_cfg,
-            train_config=train,
+            train_config=dict(input_size=SIZE, batch_size=2, steps=2, threads=2),
             prior_root=trained["prior_root"],
             feature_cache=trained["cache"],
+            **roots,
         )
-    train_model(
-        manifest_csv=trained["manifest"],
-        out_checkpoint=tmp_path / "model.pt",
-        log_path=tmp_path / "train.jsonl",
-        model_config=model_cfg,
-        train_config=train,
-        prior_root=trained["prior_root"],
-        magnitude_root=magnitude_root,
-        feature_cache=trained["cache"],
-    )
+
+    with pytest.raises(InputError, match="magnitude_channel"):
+        train("no")
+    train("model", magnitude_root=magnitude_root)
     predict_dataset(
         manifest_csv=trained["manifest"],
         checkpoint=tmp_path / "model.pt",

@@ -147,13 +147,12 @@ class VideoPredictor:
             else:
                 cfg = self.prior_cfg
                 priors = [prior_map(self.prior_model, f, cfg, cfg.batch_size) for f in flows]
-            motion = [prior_input(p, self.size) for p in priors]
-            if self.cfg.magnitude_channel:
-                motion = [
-                    np.concatenate([m, prior_input(self.magnitude(f), self.size)], axis=-1)
-                    for m, f in zip(motion, flows, strict=True)
-                ]
-            return motion
+            magnitudes = (
+                [self.magnitude(f) for f in flows]
+                if self.cfg.magnitude_channel
+                else [None] * len(flows)
+            )
+            return [prior_input(p, self.size, m) for p, m in zip(priors, magnitudes, strict=True)]
         from stan.flow.visualize import flow_to_color
 
         return [resize_rgb(flow_to_color(f), self.size) for f in flows]

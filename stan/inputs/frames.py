@@ -112,16 +112,15 @@ class FrameInputs:
         path = self.prior_root / video / f"{frame}.png"
         if not path.is_file():
             raise InputError(f"{path}: motion prior missing; run the prior stage for this dataset")
-        prior = prior_input(read_gray(path), size)
         if self.magnitude_root is None:
-            return prior
-        path = self.magnitude_root / video / f"{frame}.png"
-        if not path.is_file():
+            return prior_input(read_gray(path), size)
+        magnitude = self.magnitude_root / video / f"{frame}.png"
+        if not magnitude.is_file():
             raise InputError(
-                f"{path}: flow-magnitude map missing (model.magnitude_channel is true); run rule "
-                "flow_magnitude for this video"
+                f"{magnitude}: flow-magnitude map missing (model.magnitude_channel is true); run "
+                "rule flow_magnitude for this video"
             )
-        return np.concatenate([prior, prior_input(read_gray(path), size)], axis=-1)
+        return prior_input(read_gray(path), size, read_gray(magnitude))
 
     def _flow_colours(self, video: str, size: tuple[int, int]) -> np.ndarray:
         from stan.flow.cache import load_flow
@@ -142,10 +141,14 @@ class FrameInputs:
         )
 
 
-def prior_input(prior: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The network's motion input from an 8-bit (h, w) prior: uint8 (H, W, 1) at ``size``."""
-    resized = resize_map(np.asarray(prior), size)
-    return np.clip(np.rint(resized), 0, 255).astype(np.uint8)[..., None]
+def prior_input(
+    prior: np.ndarray, size: tuple[int, int], magnitude: np.ndarray | None = None
+) -> np.ndarray:
+    """The network's motion input from an 8-bit (h, w) prior: uint8 (H, W, 1) at ``size``; with
+    an 8-bit flow-magnitude map (model.magnitude_channel) it is the second channel, (H, W, 2)."""
+    maps = [prior] if magnitude is None else [prior, magnitude]
+    resized = [resize_map(np.asarray(m), size) for m in maps]
+    return np.clip(np.rint(np.stack(resized, axis=-1)), 0, 255).astype(np.uint8)
 
 
 def magnitude_input(model_cfg, magnitude_root: str | Path | None, source: str) -> str | Path | None:

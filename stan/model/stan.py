@@ -54,8 +54,7 @@ class STAN(nn.Module):
         # (:meth:`copy_conv5_from_trunk` gives it the trunk's weights once they are loaded).
         self.conv5_block: nn.Sequential | None = None
         if cfg.train_conv5:
-            layers = self.spatial_trunk.features[TAPS["pool4"] + 1 : TAPS["conv5"] + 1]
-            self.conv5_block = copy.deepcopy(layers)
+            self.conv5_block = copy.deepcopy(self._trunk_conv5())
         self.spatial_branches = StreamBranches(in_channels=FEATURE_CHANNELS, **branch_args)
         self.temporal_trunk: VGG16Trunk | None = None
         self.motion_encoder: MotionEncoder | None = None
@@ -114,17 +113,22 @@ class STAN(nn.Module):
     def copy_conv5_from_trunk(self) -> None:
         """Start the trainable last block (model.train_conv5) from the trunk's weights."""
         if self.conv5_block is not None:
-            layers = self.spatial_trunk.features[TAPS["pool4"] + 1 : TAPS["conv5"] + 1]
-            self.conv5_block.load_state_dict(layers.state_dict())
+            self.conv5_block.load_state_dict(self._trunk_conv5().state_dict())
+
+    def _trunk_conv5(self) -> nn.Sequential:
+        """The spatial trunk's last block (conv5_1-conv5_3 and their ReLUs), after pool4."""
+        return self.spatial_trunk.features[TAPS["pool4"] + 1 : TAPS["conv5"] + 1]
 
     # ------------------------------------------------------------------ per-frame part (Eq. 1-2)
     def backbone_features(self, rgb: torch.Tensor) -> dict[str, torch.Tensor]:
         """Spatial-trunk features of frames (N, 3, H, W) RGB 0..255 -> {pool4, conv5} (N, 512, h, w).
 
         These are what the feature cache stores in frozen mode (spatial and, in frozen mode, also
-        the temporal stream's appearance input).
+        the temporal stream's appearance input). With model.train_conv5 only pool4 is computed:
+        the model's own block makes conv5 from it.
         """
-        return self.spatial_trunk(normalize_input(rgb, None, self.cfg.norm))
+        taps = ("pool4",) if self.conv5_block is not None else LEVELS
+        return self.spatial_trunk(normalize_input(rgb, None, self.cfg.norm), taps=taps)
 
     def frame_maps(
         self,
