@@ -9,7 +9,7 @@ import pytest
 
 from stan.data.folds import fold_manifest, fold_videos
 from stan.data.manifest import write_manifest
-from stan.evaluate import TABLE_COLUMNS, cv_table, split_seed
+from stan.evaluate import TABLE_COLUMNS, cv_table, ensemble_members, seed_name, split_seed
 from stan.io import InputError
 
 
@@ -46,6 +46,17 @@ def test_split_seed():
     assert split_seed("STAN-s1+crf") == ("STAN+crf", 1)
     assert split_seed("flow-magnitude") == ("flow-magnitude", 0)
     assert split_seed("motion-prior+crf") == ("motion-prior+crf", 0)
+
+
+def test_seed_names_and_ensemble_members():
+    for name in ("STAN", "STAN-s2", "OS-s1+crf", "STAN+crf"):
+        assert seed_name(*split_seed(name)) == name
+    assert ensemble_members("STAN-ens3") == ["STAN", "STAN-s1", "STAN-s2"]
+    assert ensemble_members("ST+crf-ens2") == ["ST+crf", "ST-s1+crf"]
+    assert ensemble_members("STAN-ens12")[-1] == "STAN-s11"
+    for name in ("STAN", "STAN-s1", "STAN-ens1", "STAN-ens", "STAN-ens3+crf", "STAN-ens03"):
+        assert ensemble_members(name) == []
+    assert split_seed("STAN-ens3") == ("STAN-ens3", 0)  # an ensemble is a method of its own
 
 
 def fold_table(path, rows):

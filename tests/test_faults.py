@@ -293,9 +293,12 @@ def test_out_of_range_config(dataset, code, tmp_path, extra, key):
 
 
 def test_unknown_method_lists_the_valid_names(dataset, code, tmp_path):
-    extra = "evaluate:\n  methods: [flow-magnitud, STAN+crf]\n"
+    # an ensemble needs a STAN variant and two members at least; STAN-ens3 and STAN-s1 are valid
+    methods = "[flow-magnitud, STAN+crf, STAN-s1, STAN-ens3+crf, motion-prior-ens2, STAN-ens1]"
+    extra = f"evaluate:\n  methods: {methods}\n"
     result = snakemake(tmp_path / "work", dataset, "--dry-run", TABLE, code=code, extra=extra)
-    failed(result, "config key evaluate.methods", "['flow-magnitud']", "'flow-magnitude'")
+    unknown = "['flow-magnitud', 'motion-prior-ens2', 'STAN-ens1']"
+    failed(result, "config key evaluate.methods", unknown, "'flow-magnitude'")
     assert not (tmp_path / "work/results").exists()
 
 

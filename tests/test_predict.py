@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from toy_clips import make_toy_dataset
@@ -270,3 +271,41 @@ def test_train_conv5_model_predicts_from_the_cached_pool4(trained, tmp_path):
     cached = read_gray(tmp_path / "cached" / "toy_c" / "00004.png").astype(int)
     direct = read_gray(tmp_path / "direct" / "toy_c" / "00004.png").astype(int)
     assert np.abs(direct - cached).max() <= 2
+
+
+def test_seed_ensemble_averages_member_maps(tmp_path):
+    from stan.data.manifest import write_manifest
+    from stan.io import write_png
+    from stan.predict.ensemble import average_video
+
+    rng = np.random.default_rng(0)
+    frames = ["00000", "00001", "00002"]
+    manifest = tmp_path / "manifest.csv"
+    rows = [
+        {"video": "clip", "frame": f, "image": f"{f}.jpg", "gt": "", "split": "test"}
+        for f in frames
+    ]
+    write_manifest(pd.DataFrame(rows), manifest)
+    members = [tmp_path / f"STAN{suffix}" / "clip" for suffix in ("", "-s1", "-s2")]
+    maps = rng.integers(0, 256, size=(3, len(frames), 12, 16), dtype=np.uint8)
+    for folder, member_maps in zip(members, maps, strict=True):
+        for frame, saliency in zip(frames, member_maps, strict=True):
+            write_png(folder / f"{frame}.png", saliency)
+    out = tmp_path / "STAN-ens3" / "clip"
+    assert average_video(manifest, "clip", members, out) == 3
+    for k, frame in enumerate(frames):
+        expected = np.rint(maps[:, k].astype(np.float64).mean(axis=0)).astype(np.uint8)
+        np.testing.assert_array_equal(read_gray(out / f"{frame}.png"), expected)
+
+    # a member missing a frame, or predicting at another size, stops the job with the file named
+    # and leaves no output behind
+    (members[2] / "00001.png").unlink()
+    fresh = tmp_path / "again" / "clip"
+    with pytest.raises(InputError, match=r"STAN-s2/clip: 1 of 3 maps .* missing"):
+        average_video(manifest, "clip", members, fresh)
+    write_png(members[2] / "00001.png", np.zeros((24, 32), np.uint8))
+    with pytest.raises(InputError, match=r"STAN-s2/clip/00001.png: map of size \(24, 32\)"):
+        average_video(manifest, "clip", members, fresh)
+    assert not fresh.parent.exists() or not any(fresh.parent.iterdir())
+    with pytest.raises(ValueError, match="at least two"):
+        average_video(manifest, "clip", members[:1], fresh)

@@ -4,10 +4,13 @@ Both runs are given to the background lane before the first test (tests/conftest
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 from conftest import REPO, Background, finished_run, queue_if_used, tiny_command
+
+from stan.io import read_gray
 
 OVERLAY = """
 datasets: [synthetic-cv0, synthetic-cv1]
@@ -18,7 +21,7 @@ data:
   synthetic-cv1: {adapter: fold, of: synthetic, folds: 2, fold: 1}
 train: {steps: 2}
 evaluate:
-  methods: [flow-magnitude, OS, OS-s1, OS+crf]
+  methods: [flow-magnitude, OS, OS-s1, OS+crf, OS-ens2, OS-ens2+crf]
   threshold_videos: 1
 """
 
@@ -70,7 +73,7 @@ def oof_run(tmp_path_factory):
 
 def test_cv_table_summarises_folds_and_seeds(cv_run):
     table = pd.read_csv(cv_run / "tables" / "synthetic_cv.csv").set_index("method")
-    assert table.index.tolist() == ["flow-magnitude", "OS", "OS+crf"]
+    assert table.index.tolist() == ["flow-magnitude", "OS", "OS+crf", "OS-ens2", "OS-ens2+crf"]
     assert table.loc["flow-magnitude", ["n_runs", "n_folds", "n_seeds"]].tolist() == [2, 2, 1]
     assert table.loc["OS", ["n_runs", "n_folds", "n_seeds"]].tolist() == [4, 2, 2]
     assert (table["n_videos"] == 3).all()  # every training video of the base tested once
@@ -89,7 +92,16 @@ def test_cv_table_summarises_folds_and_seeds(cv_run):
     assert crf["crf_worst_delta"] == pytest.approx(min(drops)[0])
     assert crf["crf_worst_video"] == min(drops)[1]
     assert crf["crf_videos_down"] == sum(d < -0.02 for d, _ in drops)
-    assert table["crf_worst_delta"].isna().sum() == 2  # the rows without a CRF
+    assert table["crf_worst_delta"].isna().sum() == 3  # the rows without a CRF
+    # the seed ensemble is one run per fold, scored on the mean of its members' maps
+    assert table.loc["OS-ens2", ["n_runs", "n_folds", "n_seeds"]].tolist() == [2, 2, 1]
+    assert pd.notna(table.loc["OS-ens2+crf", "crf_worst_delta"])
+    saliency = cv_run / "saliency" / "synthetic-cv0"
+    video = sorted(p.name for p in (saliency / "OS-ens2").iterdir() if p.is_dir())[0]
+    frame = sorted((saliency / "OS-ens2" / video).glob("*.png"))[0].name
+    members = [read_gray(saliency / m / video / frame).astype(float) for m in ("OS", "OS-s1")]
+    mean = np.rint((members[0] + members[1]) / 2)
+    assert np.array_equal(read_gray(saliency / "OS-ens2" / video / frame), mean)
 
 
 def test_folds_share_split_free_caches_and_keep_their_models(cv_run):

@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import glob
 import logging
-import os
-import shutil
 import sys
 import tempfile
 from importlib.resources import files
@@ -23,7 +21,7 @@ import pandas as pd
 import yaml
 from tqdm import tqdm
 
-from stan.io import InputError, atomic_path, read_image, write_png
+from stan.io import InputError, atomic_dir, atomic_path, read_image, write_png
 from stan.predict.api import read_video
 
 log = logging.getLogger("stan")
@@ -145,18 +143,9 @@ def open_bundle(model: str | None) -> dict:
 # --- outputs ------------------------------------------------------------------------------
 def write_folder(out_dir: Path, names: list[str], maps: list[np.ndarray]) -> None:
     """Write ``<out_dir>/<name>.png`` for every map, through a temporary folder and a rename."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with atomic_dir(out_dir) as tmp:
         for name, saliency in zip(names, maps, strict=True):
             write_png(tmp / f"{name}.png", saliency)
-        os.chmod(tmp, 0o755)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def write_overlay(out_mp4: Path, frames: list[np.ndarray], maps: list[np.ndarray], fps: float):

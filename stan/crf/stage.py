@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
@@ -23,7 +21,7 @@ from tqdm import tqdm
 from stan.crf.config import CRFConfig
 from stan.crf.dense import refine_map, require_densecrf, video_peak
 from stan.data.manifest import load_manifest, validate_manifest
-from stan.io import InputError, read_gray, read_image, to_uint8, write_png
+from stan.io import InputError, atomic_dir, read_gray, read_image, to_uint8, write_png
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +52,6 @@ def _video_frames(manifest: pd.DataFrame | str | Path, video: str) -> pd.DataFra
     if frames.empty:
         raise InputError(f"{source}: video {video!r} has no frames; check the video name")
     return frames
-
-
-def _replace_dir(tmp_dir: Path, out_dir: Path) -> None:
-    """Move the finished ``tmp_dir`` to ``out_dir`` (an older ``out_dir`` is removed after)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_dir, 0o777 & ~umask)  # mkdtemp made it private; give it a normal folder's mode
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-        os.replace(out_dir, old / out_dir.name)
-    os.replace(tmp_dir, out_dir)
-    if old is not None:
-        shutil.rmtree(old)
 
 
 def refine_video(
@@ -101,10 +85,8 @@ def refine_video(
     if cfg.normalize == "video":
         peak = video_peak([read_gray(path) for path in maps], cfg.peak_percentile)
         log.info("crf %s: video peak %.3f (normalize: video)", video, peak)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     log.info("crf %s: %d frames from %s, %d worker(s), %s", video, len(maps), in_dir, workers, cfg)
-    try:
+    with atomic_dir(out_dir) as tmp_dir:
         outs = [str(tmp_dir / f"{frame}.png") for frame in frames["frame"]]
         parallel = workers > 1 and len(maps) > 1
         with ProcessPoolExecutor(min(workers, len(maps))) if parallel else nullcontext() as pool:
@@ -119,9 +101,5 @@ def refine_video(
                 video,
                 sum(resized),
             )
-        _replace_dir(tmp_dir, out_dir)
-    finally:
-        if tmp_dir.exists():
-            shutil.rmtree(tmp_dir)
     log.info("wrote %d refined maps to %s", len(maps), out_dir)
     return len(maps)

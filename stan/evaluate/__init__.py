@@ -3,7 +3,7 @@
 Dataset-level numbers average per frame within a video, then over videos.
 """
 
-from stan.evaluate.cv import cv_table, split_seed
+from stan.evaluate.cv import cv_table, ensemble_members, seed_name, split_seed
 from stan.evaluate.plots import load_curves, plot_pr
 from stan.evaluate.score import (
     SCORE_COLUMNS,
@@ -20,12 +20,14 @@ __all__ = [
     "cv_table",
     "dataset_maxf",
     "dataset_scores",
+    "ensemble_members",
     "load_curves",
     "make_table",
     "plot_pr",
     "score_method",
     "score_video",
     "scored_frames",
+    "seed_name",
     "split_seed",
     "trained_threshold",
 ]

@@ -3,6 +3,8 @@
 Fold tables are the benchmark tables (``stan.evaluate.table``) of the fold datasets; a method
 named with a seed suffix (``STAN-s1``, ``STAN-s1+crf``: the same variant trained with
 ``train.seed + 1``) counts as one more run of its base method (``STAN``, ``STAN+crf``).
+A seed ensemble (``STAN-ens3``: the mean of the maps of ``STAN``, ``STAN-s1``, ``STAN-s2``) is
+a method of its own, one run per fold.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 CRF_SUFFIX = "+crf"
 SEED_PATTERN = re.compile(r"^(?P<base>.+?)-s(?P<offset>[1-9][0-9]*)$")
+ENSEMBLE_PATTERN = re.compile(r"^(?P<base>.+?)-ens(?P<size>[2-9]|[1-9][0-9]+)$")
 #: the largest per-video max F loss the CRF is allowed (issue: it must never destroy a map)
 CRF_TOLERANCE = 0.02
 #: columns the CRF rows of the CV table add (cv_table)
@@ -36,6 +39,26 @@ def split_seed(name: str) -> tuple[str, int]:
     match = SEED_PATTERN.match(core)
     base, offset = (match["base"], int(match["offset"])) if match else (core, 0)
     return base + (CRF_SUFFIX if crf else ""), offset
+
+
+def seed_name(base: str, offset: int) -> str:
+    """The inverse of :func:`split_seed`: (``STAN+crf``, 2) -> ``STAN-s2+crf``; offset 0 -> base."""
+    crf = base.endswith(CRF_SUFFIX)
+    core = base.removesuffix(CRF_SUFFIX)
+    return (f"{core}-s{offset}" if offset else core) + (CRF_SUFFIX if crf else "")
+
+
+def ensemble_members(name: str) -> list[str]:
+    """The methods whose maps a seed ensemble averages; [] when ``name`` is not one.
+
+    ``STAN-ens3`` -> [``STAN``, ``STAN-s1``, ``STAN-s2``] (the ensemble's own ``+crf`` refines
+    the averaged maps); ``STAN+crf-ens3`` -> [``STAN+crf``, ``STAN-s1+crf``, ``STAN-s2+crf``]
+    (the mean of the refined maps). At least two members; seeds are ``train.seed + 0 .. n-1``.
+    """
+    match = ENSEMBLE_PATTERN.match(name)
+    if match is None:
+        return []
+    return [seed_name(match["base"], k) for k in range(int(match["size"]))]
 
 
 def crf_changes(scores: dict[str, dict[str, str | Path]]) -> pd.DataFrame:

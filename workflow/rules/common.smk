@@ -546,7 +546,8 @@ def methods_trained_on(wildcards):
 
     trained = {}
     for method in config["evaluate"]["methods"]:
-        base = variant_base(method.removesuffix(CRF_SUFFIX))
+        member = method_members(method.removesuffix(CRF_SUFFIX))[0]
+        base = variant_base(member.removesuffix(CRF_SUFFIX))
         if base in VARIANTS:
             trained[method] = model_source(wildcards.dataset)
         elif base == PRIOR_METHOD:
@@ -555,10 +556,15 @@ def methods_trained_on(wildcards):
 
 
 def evaluated_variants():
-    """STAN variants named in evaluate.methods (alone or with the CRF suffix)."""
+    """STAN variants named in evaluate.methods (alone, with the CRF suffix, or as members of a
+    seed ensemble)."""
     from stan.model.config import VARIANTS
 
-    names = [m.removesuffix(CRF_SUFFIX) for m in config["evaluate"]["methods"]]
+    names = [
+        member.removesuffix(CRF_SUFFIX)
+        for method in config["evaluate"]["methods"]
+        for member in method_members(method.removesuffix(CRF_SUFFIX))
+    ]
     return [n for n in dict.fromkeys(names) if variant_base(n) in VARIANTS]
 
 

@@ -1,12 +1,28 @@
-# Helper functions of cross-validation: fold datasets and seed-suffixed variants.
+# Helper functions of cross-validation: fold datasets, seed-suffixed variants, seed ensembles.
 # A variant name with a seed suffix (STAN-s1, OS-s2+crf) is the same variant trained with
-# train.seed + k: its own model, maps and scores, so seeds never overwrite each other.
-from stan.evaluate.cv import split_seed
+# train.seed + k: its own model, maps and scores, so seeds never overwrite each other. A seed
+# ensemble (STAN-ens3, STAN-ens3+crf, STAN+crf-ens3) is the mean of its members' maps.
+from stan.evaluate.cv import ensemble_members, split_seed
 
 
 def variant_base(variant):
     """The STAN variant of a (possibly seed-suffixed) variant name: STAN-s2 -> STAN."""
     return split_seed(variant)[0]
+
+
+def method_members(method):
+    """The methods a seed ensemble averages (stan.evaluate.cv.ensemble_members); [method]
+    itself for any other method."""
+    return ensemble_members(method) or [method]
+
+
+def ensemble_member_maps(wildcards):
+    """Map folders of one video that rule ensemble averages."""
+    members = ensemble_members(f"{wildcards.method}-ens{wildcards.size}")
+    return [
+        f"{saliency_root(wildcards.dataset, member)}/{wildcards.video}"
+        for member in members
+    ]
 
 
 def variant_seed_offset(variant):

@@ -27,6 +27,32 @@ rule predict:
         "../scripts/predict.py"
 
 
+# A seed ensemble M-ens<n> in evaluate.methods: the mean of the maps of M, M-s1, ..., M-s<n-1>
+# (each a model of its own, trained with train.seed + k), one job per video.
+rule ensemble:
+    input:
+        manifest="results/manifests/{dataset}.csv",
+        maps=ensemble_member_maps,
+        code=script_code("ensemble.py"),
+    output:
+        directory("results/saliency/{dataset}/{method}-ens{size}/{video}"),
+    log:
+        "results/logs/ensemble/{dataset}/{method}-ens{size}/{video}.log",
+    wildcard_constraints:
+        dataset="[^/]+",
+        method="[^/]+",
+        size="[0-9]+",
+        video="[^/]+",
+    conda:
+        "../../envs/stan.yaml"
+    threads: VIDEO_JOB_THREADS
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/ensemble.py"
+
+
 rule predict_all:
     input:
         all_predictions,

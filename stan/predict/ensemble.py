@@ -1,0 +1,66 @@
+"""Seed ensembles: the pixel-wise mean of several models' saliency maps of one video.
+
+Models that differ only in their training seed agree on what the training sequences taught them
+and disagree where they are unsure; their mean map keeps the first and softens the second. The
+DAG's method ``<M>-ens<n>`` averages the maps of ``M``, ``M-s1``, ..., ``M-s<n-1>``
+(``stan.evaluate.cv.ensemble_members``), every map of every member read as it was written (8-bit
+PNG), so the ensemble adds no network pass: only n times the training.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stan.data.manifest import load_manifest
+from stan.io import InputError, atomic_dir, read_gray, write_png
+
+log = logging.getLogger(__name__)
+
+
+def average_maps(paths: list[str | Path]) -> np.ndarray:
+    """The rounded mean of 8-bit maps of one frame (uint8); every map must have the same size."""
+    if not paths:
+        raise ValueError("average_maps needs at least one map")
+    maps = [read_gray(path) for path in paths]
+    for path, saliency in zip(paths[1:], maps[1:], strict=True):
+        if saliency.shape != maps[0].shape:
+            raise InputError(
+                f"{path}: map of size {saliency.shape} where {paths[0]} has {maps[0].shape}; "
+                "the members of an ensemble must predict at one resolution (rerun the member)"
+            )
+    mean = np.mean(np.stack(maps).astype(np.float64), axis=0)
+    return np.clip(np.rint(mean), 0, 255).astype(np.uint8)
+
+
+def average_video(
+    manifest: pd.DataFrame | str | Path,
+    video: str,
+    in_dirs: list[str | Path],
+    out_dir: str | Path,
+) -> int:
+    """Write the mean of the member folders' maps for every frame of ``video``; returns the
+    number of frames. A member missing a frame stops the job with the file and the fix named."""
+    if len(in_dirs) < 2:
+        raise ValueError(f"an ensemble averages at least two map folders, got {list(in_dirs)}")
+    table = load_manifest(manifest) if not isinstance(manifest, pd.DataFrame) else manifest
+    frames = list(table.loc[table["video"] == str(video), "frame"])
+    if not frames:
+        raise InputError(f"{manifest}: video {video!r} has no frames; check the video name")
+    in_dirs = [Path(d) for d in in_dirs]
+    for folder in in_dirs:
+        missing = [f for f in frames if not (folder / f"{f}.png").is_file()]
+        if missing:
+            raise InputError(
+                f"{folder}: {len(missing)} of {len(frames)} maps of video {video!r} are missing, "
+                f"e.g. {folder / missing[0]}.png; rerun the job that writes {folder}"
+            )
+    log.info("ensemble %s: mean of %d members over %d frames", video, len(in_dirs), len(frames))
+    with atomic_dir(out_dir) as tmp:
+        for frame in frames:
+            write_png(tmp / f"{frame}.png", average_maps([d / f"{frame}.png" for d in in_dirs]))
+    log.info("wrote %d maps to %s", len(frames), out_dir)
+    return len(frames)
