@@ -10,7 +10,7 @@ import torch
 from toy_clips import make_toy_dataset
 
 from stan.inputs.features import cache_features
-from stan.inputs.frames import window_positions
+from stan.inputs.frames import prior_input, window_positions
 from stan.io import InputError, read_gray
 from stan.model.build import build_model
 from stan.predict import load_model, predict_clip, predict_dataset, predict_video_file
@@ -125,7 +125,7 @@ def test_predict_dataset_writes_maps_like_the_ground_truth(trained, tmp_path):
     assert np.abs(direct.astype(int) - cached).max() <= 2
 
 
-def test_predict_clip_with_priors_or_a_prior_function(trained):
+def test_predict_clip_with_priors_or_a_prior_function(trained, monkeypatch):
     model, ckpt = load_model(trained["checkpoint"], "cpu")
     frames = [
         cv2.cvtColor(
@@ -139,6 +139,20 @@ def test_predict_clip_with_priors_or_a_prior_function(trained):
     assert len(maps) == 5 and maps[0].shape == (40, 56) and 0 <= maps[0].min() <= maps[0].max() <= 1
     same = predict_clip(model, frames, priors=priors, input_size=tuple(ckpt["input_size"]))
     np.testing.assert_allclose(maps[3], same[3], atol=1e-6)
+    # the clip API builds the motion input with the predict stage's helper: small noisy priors,
+    # whose enlarging rounds differently in 8-bit and in float arithmetic, give the same input
+    rng = np.random.default_rng(0)
+    noisy = [rng.integers(0, 256, size=(20, 28), dtype=np.uint8) for _ in priors]
+    inputs = []
+
+    def capture(model, n, load, *args, **kwargs):
+        inputs.extend(load(i)["motion"] for i in range(n))
+        return predict_frames(model, n, load, *args, **kwargs)
+
+    monkeypatch.setattr("stan.predict.api.predict_frames", capture)
+    predict_clip(trained["checkpoint"], frames, priors=noisy)
+    for prior, motion in zip(noisy, inputs, strict=True):
+        np.testing.assert_array_equal(motion, prior_input(prior, tuple(ckpt["input_size"])))
     seen = []
 
     def prior_fn(frame, flow):

@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 import torch
 
-from stan.inputs.frames import resize_rgb
+from stan.inputs.frames import prior_input, resize_rgb
 from stan.io import InputError, to_uint8, write_png
 from stan.predict.stage import load_model
 from stan.predict.windows import predict_frames
@@ -108,19 +108,22 @@ def predict_clip(
             priors = [prior_fn(f, fl) for f, fl in zip(frames, flows, strict=True)]
         if len(priors) != len(frames):
             raise InputError(f"{len(priors)} priors for {len(frames)} frames")
-        motion = [resize_rgb(_as_uint8(p), input_size)[..., None] for p in priors]
-        if cfg.magnitude_channel:
-            if magnitudes is None:
-                from stan.baseline.flow_magnitude import flow_magnitude_saliency
+        if cfg.magnitude_channel and magnitudes is None:
+            from stan.baseline.flow_magnitude import flow_magnitude_saliency
 
-                flows = flows if flows is not None else dis_flows(frames)
-                magnitudes = [flow_magnitude_saliency(f) for f in flows]
-            if len(magnitudes) != len(frames):
-                raise InputError(f"{len(magnitudes)} flow-magnitude maps for {len(frames)} frames")
-            motion = [
-                np.concatenate([m, resize_rgb(_as_uint8(g), input_size)[..., None]], axis=-1)
-                for m, g in zip(motion, magnitudes, strict=True)
-            ]
+            flows = flows if flows is not None else dis_flows(frames)
+            magnitudes = [flow_magnitude_saliency(f) for f in flows]
+        if cfg.magnitude_channel and len(magnitudes) != len(frames):
+            raise InputError(f"{len(magnitudes)} flow-magnitude maps for {len(frames)} frames")
+        # the motion input exactly as the predict stage builds it (stan.inputs.frames)
+        motion = [
+            prior_input(
+                _as_uint8(prior),
+                input_size,
+                _as_uint8(magnitudes[i]) if cfg.magnitude_channel else None,
+            )
+            for i, prior in enumerate(priors)
+        ]
     elif cfg.spec.temporal:
         from stan.flow.visualize import flow_to_color
 
