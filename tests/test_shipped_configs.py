@@ -202,8 +202,9 @@ def test_paper_recipe_reaches_the_jobs(dag_of):
 
 
 def test_cross_validation_configs_train_every_fold_and_seed(dag_of):
-    """davis-cv.yaml: 3 folds, 3 seeds of STAN and ST in the README's setting; the
-    ablation overlay adds the other four variants with two seeds; one cv_table over the folds."""
+    """davis-cv.yaml: 3 folds, 3 seeds of STAN and ST in the README's setting, and their seed
+    ensembles; the ablation overlay adds the other four variants with two seeds; one cv_table
+    over the folds."""
     seeded = {f"{v}{s}" for v in ("ST", "STAN") for s in ("", "-s1", "-s2")}
     others = {f"{v}{s}" for v in ("OS", "STC", "STL", "STLC") for s in ("", "-s1")}
     for name, variants in (
@@ -219,6 +220,24 @@ def test_cross_validation_configs_train_every_fold_and_seed(dag_of):
             assert job["params"]["model"]["prior_norm"] == "frame"
             assert job["params"]["model"]["prior_residual"] is True
         assert len(jobs_of(jobs, "cv_table")) == 1
+        # the seed ensembles of ST and STAN average the seeds' maps: no training of their own
+        ensembles = jobs_of(jobs, "ensemble")
+        assert {(j["wildcards"]["method"], j["wildcards"]["size"]) for j in ensembles} == {
+            ("ST", "3"),
+            ("STAN", "3"),
+        }
+        for base in ("ST", "STAN"):  # every video a member maps (test and threshold videos)
+            mapped = {
+                (j["wildcards"]["dataset"], j["wildcards"]["video"])
+                for j in jobs_of(jobs, "predict")
+                if j["wildcards"]["variant"] == base
+            }
+            averaged = [
+                (j["wildcards"]["dataset"], j["wildcards"]["video"])
+                for j in ensembles
+                if j["wildcards"]["method"] == base
+            ]
+            assert sorted(averaged) == sorted(mapped)
         assert {j["wildcards"]["dataset"] for j in jobs_of(jobs, "train_motion_prior")} == {
             f"davis-cv{k}" for k in range(3)
         }
