@@ -38,6 +38,8 @@ rule ensemble:
         directory("results/saliency/{dataset}/{method}-ens{size}/{video}"),
     log:
         "results/logs/ensemble/{dataset}/{method}-ens{size}/{video}.log",
+    benchmark:
+        "results/benchmarks/ensemble/{dataset}/{method}-ens{size}/{video}.tsv"
     wildcard_constraints:
         dataset="[^/]+",
         method="[^/]+",
