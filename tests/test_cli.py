@@ -21,7 +21,7 @@ from stan.cli import main as cli
 from stan.cli.pipeline import VideoPredictor
 from stan.io import read_gray, read_image
 from stan.predict.bundle import read_bundle, table_scores, unpack_bundle, write_bundle
-from stan.runtime import load_checkpoint
+from stan.runtime import load_checkpoint, save_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -276,3 +276,51 @@ def test_magnitude_channel_bundle_reads_the_workflow_flow_magnitude_maps(dag, tm
     assert cli.main(["predict", str(tmp_path / "bundle.pt"), str(dag["frames"]),
                      "--out", str(tmp_path / "out"), "--backbone", str(dag["backbone"])]) == 0  # fmt: skip
     assert len(list((tmp_path / "out/maps" / dag["video"]).glob("*.png"))) == len(names)
+
+
+def test_several_bundles_predict_as_a_seed_ensemble(dag, tmp_path):
+    """`stan predict A.pt B.pt INPUT`: the rounded mean of each bundle's maps (as the workflow's
+    <variant>-ens<n>), the CRF on the mean; a bundle with other flow settings is refused."""
+    # a second model of the same training set: the heads moved as another seed would move them
+    ckpt = load_checkpoint(dag["checkpoint"], "stan-model")
+    generator = torch.Generator().manual_seed(1)
+    ckpt["model"] = {
+        k: v + 0.2 * torch.randn(v.shape, generator=generator) * v.std()
+        if v.is_floating_point() and v.numel() > 1 and not k.startswith("spatial_trunk.")
+        else v
+        for k, v in ckpt["model"].items()
+    }
+    save_checkpoint(tmp_path / "seed1.pt", "stan-model", ckpt)
+    other = tmp_path / "other.pt"
+    shipped = read_bundle(dag["bundle"])
+    write_bundle(tmp_path / "seed1.pt", dag["prior"], other, dataset="synthetic",
+                 flow=shipped["flow"], crf=shipped["crf"])  # fmt: skip
+    backbone = ["--backbone", str(dag["backbone"])]
+    for name, models in (("a", [dag["bundle"]]), ("b", [other]), ("ens", [dag["bundle"], other])):
+        argv = ["predict", *map(str, models), str(dag["frames"]), "--out", str(tmp_path / name)]
+        assert cli.main([*argv, *backbone, *(["--crf"] if name == "ens" else [])]) == 0
+    video = dag["video"]
+    names = sorted(p.name for p in (tmp_path / "ens/maps" / video).glob("*.png"))
+    assert names == sorted(p.name for p in dag["maps"].glob("*.png"))
+    differ = 0
+    for name in names:
+        a, b = (read_gray(tmp_path / m / "maps" / video / name).astype(float) for m in "ab")
+        differ += int((a != b).sum())
+        mean = np.rint((a + b) / 2)
+        assert np.array_equal(read_gray(tmp_path / "ens/maps" / video / name), mean)
+    assert differ > 0  # the two members do disagree
+    # the CRF refines the mean: the CRF stage applied to the ensemble's maps
+    predictor = VideoPredictor(read_bundle(dag["bundle"]), device="cpu",
+                               backbone_weights=dag["backbone"])  # fmt: skip
+    frames = [read_image(dag["frames"] / n.replace(".png", ".jpg")) for n in names]
+    refined = predictor.refine(
+        frames, [read_gray(tmp_path / "ens/maps" / video / n) for n in names]
+    )
+    for name, got in zip(names, refined, strict=True):
+        assert np.array_equal(got, read_gray(tmp_path / "ens/crf" / video / name))
+
+    farneback = tmp_path / "farneback.pt"
+    write_bundle(tmp_path / "seed1.pt", dag["prior"], farneback, dataset="synthetic",
+                 flow={**shipped["flow"], "method": "farneback"})  # fmt: skip
+    argv = ["predict", str(dag["bundle"]), str(farneback), str(dag["frames"]), "--out", "x"]
+    assert cli.main([*argv, *backbone]) == cli.EXIT_MODEL

@@ -179,22 +179,33 @@ def video_fps(clip: Clip, default: float = 10.0) -> float:
 
 # --- commands -----------------------------------------------------------------------------
 def cmd_predict(args) -> int:
-    from stan.cli.pipeline import VideoPredictor
+    from stan.cli.pipeline import EnsemblePredictor, VideoPredictor
 
     positional = list(args.paths)
-    model = positional.pop(0) if positional and positional[0].endswith(".pt") else None
+    models = []
+    while positional and positional[0].endswith(".pt"):
+        models.append(positional.pop(0))
     if not positional:
         raise CommandError(
             "give at least one INPUT (video file, folder of frames or glob)", EXIT_USAGE
         )
     clips = collect_clips(positional)
-    bundle = open_bundle(model)
+    bundles = [open_bundle(model) for model in models] or [open_bundle(None)]
     crf = {"scale": args.crf_scale} if args.crf_scale is not None else None
     try:
-        predictor = VideoPredictor(
-            bundle, device=args.device, backbone_weights=args.backbone, crf=crf,
-            precision=args.precision, batch_size=args.batch_size, workers=args.workers,
-        )  # fmt: skip
+        predictors = [
+            VideoPredictor(
+                bundle,
+                device=args.device,
+                backbone_weights=args.backbone,
+                crf=crf,
+                precision=args.precision,
+                batch_size=args.batch_size,
+                workers=args.workers,
+            )  # fmt: skip
+            for bundle in bundles
+        ]
+        predictor = predictors[0] if len(predictors) == 1 else EnsemblePredictor(predictors)
     except InputError as error:
         code = EXIT_USAGE if "device" in str(error) else EXIT_MODEL
         raise CommandError(str(error), code) from None
@@ -317,8 +328,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "paths",
         nargs="+",
-        metavar="[MODEL] INPUT",
-        help=f"MODEL: a model bundle (*.pt; default: the shipped {DEFAULT_MODEL.name})",
+        metavar="[MODEL ...] INPUT",
+        help=f"MODEL: a model bundle (*.pt; default: the shipped {DEFAULT_MODEL.name}); "
+        "several bundles (e.g. the seeds of one training set) predict as an ensemble: the "
+        "mean of their maps, the CRF on the mean",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--crf", action="store_true", help="also write dense-CRF refined maps")

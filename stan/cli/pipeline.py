@@ -43,6 +43,7 @@ from stan.inputs.frames import prior_input, resize_rgb
 from stan.io import InputError, to_uint8
 from stan.model.branches import LEVELS
 from stan.predict.bundle import bundle_checkpoints
+from stan.predict.ensemble import mean_map
 from stan.predict.stage import load_model
 from stan.predict.windows import predict_frames
 from stan.prior.model import load_checkpoint as load_prior
@@ -80,6 +81,30 @@ def _refine(args) -> np.ndarray:
 
     frame, saliency, cfg = args
     return to_uint8(refine_map(frame, saliency, cfg))
+
+
+def check_frames(frames: Sequence[np.ndarray]) -> None:
+    """A clip: at least 2 RGB uint8 frames, all of one size."""
+    if len(frames) < 2:
+        raise InputError(f"{len(frames)} frame(s): a clip needs at least 2 frames for its flow")
+    shape = frames[0].shape
+    for i, frame in enumerate(frames):
+        if frame.shape != shape or frame.dtype != np.uint8 or frame.ndim != 3:
+            raise InputError(f"frame {i}: {frame.shape} {frame.dtype}, expected {shape} uint8")
+
+
+def _timer(seconds: dict, on_stage: Callable[[str], None] | None):
+    """``timed(stage, run)``: report the stage, run it, add its seconds to ``seconds``."""
+
+    def timed(stage, run):
+        if on_stage:
+            on_stage(stage)
+        start = time.perf_counter()
+        result = run()
+        seconds[stage] = time.perf_counter() - start
+        return result
+
+    return timed
 
 
 class VideoPredictor:
@@ -211,22 +236,9 @@ class VideoPredictor:
         on_stage: Callable[[str], None] | None = None,
     ) -> VideoMaps:
         """Maps (and CRF maps) of one video's RGB uint8 frames, all of one size, >= 2 frames."""
-        if len(frames) < 2:
-            raise InputError(f"{len(frames)} frame(s): a clip needs at least 2 frames for its flow")
-        shape = frames[0].shape
-        for i, frame in enumerate(frames):
-            if frame.shape != shape or frame.dtype != np.uint8 or frame.ndim != 3:
-                raise InputError(f"frame {i}: {frame.shape} {frame.dtype}, expected {shape} uint8")
+        check_frames(frames)
         seconds = {}
-
-        def timed(stage, run):
-            if on_stage:
-                on_stage(stage)
-            start = time.perf_counter()
-            result = run()
-            seconds[stage] = time.perf_counter() - start
-            return result
-
+        timed = _timer(seconds, on_stage)
         flows = timed("flow", lambda: self.flows(frames))
         motion = timed("prior", lambda: self.motion(frames, flows))
         maps = timed("network", lambda: self.network(frames, motion))
@@ -234,4 +246,91 @@ class VideoPredictor:
         return VideoMaps(maps, refined, seconds)
 
 
-__all__ = ["STAGES", "VideoMaps", "VideoPredictor"]
+def _flow_settings(predictor: VideoPredictor) -> tuple[str, dict]:
+    """The flow method and settings of a bundle (the device is the run's, not the bundle's)."""
+    params = {k: v for k, v in predictor.flow_params.items() if k != "device"}
+    return predictor.flow_method, params
+
+
+def _same_motion(a: VideoPredictor, b: VideoPredictor) -> bool:
+    """Whether two predictors build the same motion input (then it is computed once)."""
+    if (a.size, a.cfg.temporal_input, a.cfg.spec.temporal, a.cfg.magnitude_channel) != (
+        b.size, b.cfg.temporal_input, b.cfg.spec.temporal, b.cfg.magnitude_channel
+    ):  # fmt: skip
+        return False
+    if a.cfg.magnitude_channel and a.magnitude_cfg != b.magnitude_cfg:
+        return False
+    if a.cfg.temporal_input != "prior":
+        return True
+    pa, pb = a.prior_ckpt, b.prior_ckpt
+    return (
+        pa["model_config"] == pb["model_config"]
+        and pa["model"].keys() == pb["model"].keys()
+        and all(torch.equal(pa["model"][k], pb["model"][k]) for k in pa["model"])
+    )
+
+
+class EnsemblePredictor:
+    """Several bundles on one video: the rounded pixel-wise mean of their 8-bit maps, as the
+    workflow's seed ensembles (``<variant>-ens<n>``, :mod:`stan.predict.ensemble`) average the
+    maps of ``<variant>``, ``<variant>-s1``, ...; ``crf=True`` refines the mean with the first
+    bundle's CRF settings (the workflow's ``<variant>-ens<n>+crf``).
+
+    The flow is computed once (the bundles must share its settings) and so is the motion input
+    of bundles that share a motion prior (the seeds of one training set do), so an ensemble of
+    n seeds costs n network passes, not n pipelines.
+    """
+
+    def __init__(self, predictors: Sequence[VideoPredictor]):
+        if len(predictors) < 2:
+            raise InputError("an ensemble needs at least two model bundles")
+        flows = [_flow_settings(p) for p in predictors]
+        for i, other in enumerate(flows[1:], start=2):
+            if other != flows[0]:
+                raise InputError(
+                    f"model {i} computes its flow with {other}, model 1 with {flows[0]}: the "
+                    "bundles of an ensemble must share their flow settings (those of one "
+                    "training set do)"
+                )
+        self.predictors = list(predictors)
+        # the first earlier predictor whose motion input each one can reuse
+        self.motion_source = [
+            next(j for j in range(i + 1) if _same_motion(predictors[j], p))
+            for i, p in enumerate(predictors)
+        ]
+
+    def predict(
+        self,
+        frames: Sequence[np.ndarray],
+        *,
+        crf: bool = False,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> VideoMaps:
+        """Like :meth:`VideoPredictor.predict`, with the members' mean as the maps."""
+        check_frames(frames)
+        seconds = {}
+        timed = _timer(seconds, on_stage)
+        first = self.predictors[0]
+        flows = timed("flow", lambda: first.flows(frames))
+
+        def motions():
+            built = {}
+            for i, source in enumerate(self.motion_source):
+                if source not in built:
+                    built[source] = self.predictors[source].motion(frames, flows)
+                built[i] = built[source]
+            return built
+
+        motion = timed("prior", motions)
+
+        def network():
+            members = [p.network(frames, motion[i]) for i, p in enumerate(self.predictors)]
+            names = [f"model {i + 1}" for i in range(len(members))]
+            return [mean_map(list(maps), names) for maps in zip(*members, strict=True)]
+
+        maps = timed("network", network)
+        refined = timed("crf", lambda: first.refine(frames, maps)) if crf else None
+        return VideoMaps(maps, refined, seconds)
+
+
+__all__ = ["STAGES", "EnsemblePredictor", "VideoMaps", "VideoPredictor", "check_frames"]

@@ -21,19 +21,25 @@ from stan.io import InputError, atomic_dir, read_gray, write_png
 log = logging.getLogger(__name__)
 
 
-def average_maps(paths: list[str | Path]) -> np.ndarray:
-    """The rounded mean of 8-bit maps of one frame (uint8); every map must have the same size."""
-    if not paths:
-        raise ValueError("average_maps needs at least one map")
-    maps = [read_gray(path) for path in paths]
-    for path, saliency in zip(paths[1:], maps[1:], strict=True):
+def mean_map(maps: list[np.ndarray], names: list | None = None) -> np.ndarray:
+    """The rounded pixel-wise mean of 8-bit maps of one frame (uint8); all of one size.
+    ``names`` (files or model names, for the error) default to the maps' positions."""
+    if not maps:
+        raise ValueError("an ensemble needs at least one map")
+    names = names if names is not None else [f"map {i}" for i in range(len(maps))]
+    for name, saliency in zip(names[1:], maps[1:], strict=True):
         if saliency.shape != maps[0].shape:
             raise InputError(
-                f"{path}: map of size {saliency.shape} where {paths[0]} has {maps[0].shape}; "
+                f"{name}: map of size {saliency.shape} where {names[0]} has {maps[0].shape}; "
                 "the members of an ensemble must predict at one resolution (rerun the member)"
             )
     mean = np.mean(np.stack(maps).astype(np.float64), axis=0)
     return np.clip(np.rint(mean), 0, 255).astype(np.uint8)
+
+
+def average_maps(paths: list[str | Path]) -> np.ndarray:
+    """:func:`mean_map` of the 8-bit map files of one frame."""
+    return mean_map([read_gray(path) for path in paths], list(paths))
 
 
 def average_video(
