@@ -293,8 +293,12 @@ def test_several_bundles_predict_as_a_seed_ensemble(dag, tmp_path):
     save_checkpoint(tmp_path / "seed1.pt", "stan-model", ckpt)
     other = tmp_path / "other.pt"
     shipped = read_bundle(dag["bundle"])
-    write_bundle(tmp_path / "seed1.pt", dag["prior"], other, dataset="synthetic",
-                 flow=shipped["flow"], crf=shipped["crf"])  # fmt: skip
+    table = tmp_path / "synthetic.csv"  # a seed's bundle packs its own rows of the table
+    table.write_text("method,maxF\nSTAN,0.7\nSTAN-s1,0.6\nSTAN-s1+crf,0.65\n")
+    bundle = write_bundle(tmp_path / "seed1.pt", dag["prior"], other, dataset="synthetic",
+                          flow=shipped["flow"], crf=shipped["crf"], scores_table=table,
+                          method="STAN-s1")  # fmt: skip
+    assert bundle["scores"] == {"STAN-s1": {"maxF": 0.6}, "STAN-s1+crf": {"maxF": 0.65}}
     backbone = ["--backbone", str(dag["backbone"])]
     for name, models in (("a", [dag["bundle"]]), ("b", [other]), ("ens", [dag["bundle"], other])):
         argv = ["predict", *map(str, models), str(dag["frames"]), "--out", str(tmp_path / name)]

@@ -109,8 +109,12 @@ def write_bundle(
     scores_table: str | Path | None = None,
     half: bool = True,
     baseline: dict | None = None,
+    method: str | None = None,
 ) -> dict:
-    """Write the bundle of a trained STAN variant and its dataset's motion prior; returns it."""
+    """Write the bundle of a trained STAN variant and its dataset's motion prior; returns it.
+
+    ``method``: the model's row name in the benchmark table (``STAN-s1`` for the seed-1 model
+    of STAN; default: the variant), whose rows and ``<method>+crf`` are packed as its scores."""
     stan = load_checkpoint(stan_checkpoint, "stan-model")
     prior = load_checkpoint(prior_checkpoint, "stan-prior")
     model_cfg = ModelConfig.from_dict(stan["model_config"])
@@ -144,7 +148,7 @@ def write_bundle(
         "crf": dict(crf or {}),
         "baseline": dict(baseline or {}),
         "dataset": dataset,
-        "scores": table_scores(scores_table, model_cfg.variant, stan_checkpoint),
+        "scores": table_scores(scores_table, method or model_cfg.variant, stan_checkpoint),
         "half": half,
     }
     bundle["stan"]["metrics"] = {

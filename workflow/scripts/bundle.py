@@ -12,4 +12,5 @@ write_bundle(
     baseline=snakemake.params.baseline,
     scores_table=snakemake.params.scores_table,
     half=snakemake.params.half,
+    method=snakemake.wildcards.variant,
 )
