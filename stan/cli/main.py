@@ -202,7 +202,7 @@ def cmd_predict(args) -> int:
                 precision=args.precision,
                 batch_size=args.batch_size,
                 workers=args.workers,
-            )  # fmt: skip
+            )
             for bundle in bundles
         ]
         predictor = predictors[0] if len(predictors) == 1 else EnsemblePredictor(predictors)

@@ -83,31 +83,42 @@ def _refine(args) -> np.ndarray:
     return to_uint8(refine_map(frame, saliency, cfg))
 
 
-def check_frames(frames: Sequence[np.ndarray]) -> None:
-    """A clip: at least 2 RGB uint8 frames, all of one size."""
-    if len(frames) < 2:
-        raise InputError(f"{len(frames)} frame(s): a clip needs at least 2 frames for its flow")
-    shape = frames[0].shape
-    for i, frame in enumerate(frames):
-        if frame.shape != shape or frame.dtype != np.uint8 or frame.ndim != 3:
-            raise InputError(f"frame {i}: {frame.shape} {frame.dtype}, expected {shape} uint8")
+class _ClipPredictor:
+    """The one-video driver shared by :class:`VideoPredictor` and :class:`EnsemblePredictor`:
+    they provide the stages ``flows``, ``motion``, ``network`` and ``refine``."""
+
+    def predict(
+        self,
+        frames: Sequence[np.ndarray],
+        *,
+        crf: bool = False,
+        on_stage: Callable[[str], None] | None = None,
+    ) -> VideoMaps:
+        """Maps (and CRF maps) of one video's RGB uint8 frames, all of one size, >= 2 frames."""
+        if len(frames) < 2:
+            raise InputError(f"{len(frames)} frame(s): a clip needs at least 2 frames for its flow")
+        shape = frames[0].shape
+        for i, frame in enumerate(frames):
+            if frame.shape != shape or frame.dtype != np.uint8 or frame.ndim != 3:
+                raise InputError(f"frame {i}: {frame.shape} {frame.dtype}, expected {shape} uint8")
+        seconds = {}
+
+        def timed(stage, run):
+            if on_stage:
+                on_stage(stage)
+            start = time.perf_counter()
+            result = run()
+            seconds[stage] = time.perf_counter() - start
+            return result
+
+        flows = timed("flow", lambda: self.flows(frames))
+        motion = timed("prior", lambda: self.motion(frames, flows))
+        maps = timed("network", lambda: self.network(frames, motion))
+        refined = timed("crf", lambda: self.refine(frames, maps)) if crf else None
+        return VideoMaps(maps, refined, seconds)
 
 
-def _timer(seconds: dict, on_stage: Callable[[str], None] | None):
-    """``timed(stage, run)``: report the stage, run it, add its seconds to ``seconds``."""
-
-    def timed(stage, run):
-        if on_stage:
-            on_stage(stage)
-        start = time.perf_counter()
-        result = run()
-        seconds[stage] = time.perf_counter() - start
-        return result
-
-    return timed
-
-
-class VideoPredictor:
+class VideoPredictor(_ClipPredictor):
     """Loads a bundle once; :meth:`predict` maps any number of videos with it.
 
     ``device``: auto, cpu, cuda or cuda:N. ``backbone_weights``: the backbone file when the
@@ -227,24 +238,6 @@ class VideoPredictor:
         ):
             return list((pool.map if parallel else map)(_refine, jobs))
 
-    # --- one video ------------------------------------------------------------------------
-    def predict(
-        self,
-        frames: Sequence[np.ndarray],
-        *,
-        crf: bool = False,
-        on_stage: Callable[[str], None] | None = None,
-    ) -> VideoMaps:
-        """Maps (and CRF maps) of one video's RGB uint8 frames, all of one size, >= 2 frames."""
-        check_frames(frames)
-        seconds = {}
-        timed = _timer(seconds, on_stage)
-        flows = timed("flow", lambda: self.flows(frames))
-        motion = timed("prior", lambda: self.motion(frames, flows))
-        maps = timed("network", lambda: self.network(frames, motion))
-        refined = timed("crf", lambda: self.refine(frames, maps)) if crf else None
-        return VideoMaps(maps, refined, seconds)
-
 
 def _flow_settings(predictor: VideoPredictor) -> tuple[str, dict]:
     """The flow method and settings of a bundle (the device is the run's, not the bundle's)."""
@@ -270,7 +263,7 @@ def _same_motion(a: VideoPredictor, b: VideoPredictor) -> bool:
     )
 
 
-class EnsemblePredictor:
+class EnsemblePredictor(_ClipPredictor):
     """Several bundles on one video: the rounded pixel-wise mean of their 8-bit maps, as the
     workflow's seed ensembles (``<variant>-ens<n>``, :mod:`stan.predict.ensemble`) average the
     maps of ``<variant>``, ``<variant>-s1``, ...; ``crf=True`` refines the mean with the first
@@ -299,38 +292,25 @@ class EnsemblePredictor:
             for i, p in enumerate(predictors)
         ]
 
-    def predict(
-        self,
-        frames: Sequence[np.ndarray],
-        *,
-        crf: bool = False,
-        on_stage: Callable[[str], None] | None = None,
-    ) -> VideoMaps:
-        """Like :meth:`VideoPredictor.predict`, with the members' mean as the maps."""
-        check_frames(frames)
-        seconds = {}
-        timed = _timer(seconds, on_stage)
-        first = self.predictors[0]
-        flows = timed("flow", lambda: first.flows(frames))
+    def flows(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        return self.predictors[0].flows(frames)
 
-        def motions():
-            built = {}
-            for i, source in enumerate(self.motion_source):
-                if source not in built:
-                    built[source] = self.predictors[source].motion(frames, flows)
-                built[i] = built[source]
-            return built
+    def motion(self, frames, flows) -> list:
+        """Each member's motion input, built once per group of members that share it."""
+        built = {}
+        for source in self.motion_source:
+            if source not in built:
+                built[source] = self.predictors[source].motion(frames, flows)
+        return [built[source] for source in self.motion_source]
 
-        motion = timed("prior", motions)
+    def network(self, frames, motion) -> list[np.ndarray]:
+        """The rounded mean of the members' 8-bit maps, frame by frame."""
+        members = [p.network(frames, m) for p, m in zip(self.predictors, motion, strict=True)]
+        names = [f"model {i + 1}" for i in range(len(members))]
+        return [mean_map(list(maps), names) for maps in zip(*members, strict=True)]
 
-        def network():
-            members = [p.network(frames, motion[i]) for i, p in enumerate(self.predictors)]
-            names = [f"model {i + 1}" for i in range(len(members))]
-            return [mean_map(list(maps), names) for maps in zip(*members, strict=True)]
-
-        maps = timed("network", network)
-        refined = timed("crf", lambda: first.refine(frames, maps)) if crf else None
-        return VideoMaps(maps, refined, seconds)
+    def refine(self, frames, maps) -> list[np.ndarray]:
+        return self.predictors[0].refine(frames, maps)
 
 
-__all__ = ["STAGES", "EnsemblePredictor", "VideoMaps", "VideoPredictor", "check_frames"]
+__all__ = ["STAGES", "EnsemblePredictor", "VideoMaps", "VideoPredictor"]

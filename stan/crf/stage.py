@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from stan.crf.config import CRFConfig
 from stan.crf.dense import refine_map, require_densecrf, video_peak
-from stan.data.manifest import load_manifest, validate_manifest
+from stan.data.manifest import video_rows
 from stan.io import InputError, atomic_dir, read_gray, read_image, to_uint8, write_png
 
 log = logging.getLogger(__name__)
@@ -41,19 +41,6 @@ def _refine_file(
     return resized
 
 
-def _video_frames(manifest: pd.DataFrame | str | Path, video: str) -> pd.DataFrame:
-    if isinstance(manifest, pd.DataFrame):
-        manifest = validate_manifest(manifest, "manifest given to refine_video")
-        source = "the manifest"
-    else:
-        source = str(manifest)
-        manifest = load_manifest(manifest)
-    frames = manifest[manifest["video"] == str(video)]
-    if frames.empty:
-        raise InputError(f"{source}: video {video!r} has no frames; check the video name")
-    return frames
-
-
 def refine_video(
     manifest: pd.DataFrame | str | Path,
     video: str,
@@ -72,7 +59,7 @@ def refine_video(
     cfg = params if isinstance(params, CRFConfig) else CRFConfig.from_dict(params)
     require_densecrf()  # fail before any work when pydensecrf is missing
     in_dir, out_dir = Path(in_dir), Path(out_dir)
-    frames = _video_frames(manifest, video)
+    frames = video_rows(manifest, video)
     images = list(frames["image"])
     maps = [str(in_dir / f"{frame}.png") for frame in frames["frame"]]
     missing = [path for path in maps if not os.path.isfile(path)]

@@ -58,6 +58,22 @@ def write_manifest(df: pd.DataFrame, path: str | Path) -> None:
         df.to_csv(tmp, index=False)
 
 
+def video_rows(manifest: pd.DataFrame | str | Path, video: str) -> pd.DataFrame:
+    """The rows of one video in a manifest (a CSV path, or a DataFrame, validated as one).
+
+    A video without frames is an :class:`InputError` naming the manifest and the video."""
+    if isinstance(manifest, pd.DataFrame):
+        manifest = validate_manifest(manifest, "the manifest given")
+        source = "the manifest"
+    else:
+        source = str(manifest)
+        manifest = load_manifest(manifest)
+    rows = manifest[manifest["video"] == str(video)]
+    if rows.empty:
+        raise InputError(f"{source}: video {video!r} has no frames; check the video name")
+    return rows
+
+
 def kept_ground_truth(rows: pd.DataFrame, sparse_gt_every: int = 0) -> pd.Series:
     """Which of ``rows`` (manifest rows, frames in order) count as annotated for training.
 

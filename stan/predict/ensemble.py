@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stan.data.manifest import load_manifest
+from stan.data.manifest import video_rows
 from stan.io import InputError, atomic_dir, read_gray, write_png
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,7 @@ def average_video(
     number of frames. A member missing a frame stops the job with the file and the fix named."""
     if len(in_dirs) < 2:
         raise ValueError(f"an ensemble averages at least two map folders, got {list(in_dirs)}")
-    table = load_manifest(manifest) if not isinstance(manifest, pd.DataFrame) else manifest
-    frames = list(table.loc[table["video"] == str(video), "frame"])
-    if not frames:
-        raise InputError(f"{manifest}: video {video!r} has no frames; check the video name")
+    frames = list(video_rows(manifest, video)["frame"])
     in_dirs = [Path(d) for d in in_dirs]
     for folder in in_dirs:
         missing = [f for f in frames if not (folder / f"{f}.png").is_file()]
