@@ -18,7 +18,7 @@ import torch
 import yaml
 
 from stan.cli import main as cli
-from stan.cli.pipeline import VideoPredictor
+from stan.cli.pipeline import EnsemblePredictor, VideoPredictor
 from stan.io import read_gray, read_image
 from stan.predict.bundle import read_bundle, table_scores, unpack_bundle, write_bundle
 from stan.runtime import load_checkpoint, save_checkpoint
@@ -322,6 +322,24 @@ def test_several_bundles_predict_as_a_seed_ensemble(dag, tmp_path):
     )
     for name, got in zip(names, refined, strict=True):
         assert np.array_equal(got, read_gray(tmp_path / "ens/crf" / video / name))
+
+    # the seeds share one frozen trunk and one prior: features and motion input are computed
+    # once for the ensemble; a member with another trunk computes its own features
+    members = [VideoPredictor(read_bundle(b), device="cpu", backbone_weights=dag["backbone"])
+               for b in (dag["bundle"], other)]  # fmt: skip
+    calls = []
+    for i, member in enumerate(members):
+        run = member.trunk_features
+        member.trunk_features = lambda fr, i=i, run=run: calls.append(i) or run(fr)
+    ensemble = EnsemblePredictor(members)
+    assert ensemble.trunk_source == [0, 0] and ensemble.motion_source == [0, 0]
+    maps = ensemble.predict(frames).maps
+    assert calls == [0]
+    for name, got in zip(names, maps, strict=True):
+        assert np.array_equal(got, read_gray(tmp_path / "ens/maps" / video / name))
+    with torch.no_grad():
+        next(members[1].model.spatial_trunk.parameters()).mul_(1.01)
+    assert EnsemblePredictor(members).trunk_source == [0, 1]
 
     farneback = tmp_path / "farneback.pt"
     write_bundle(tmp_path / "seed1.pt", dag["prior"], farneback, dataset="synthetic",

@@ -209,9 +209,19 @@ class VideoPredictor(_ClipPredictor):
             out += [{lv: arrays[lv][i] for lv in LEVELS} for i in range(len(batch))]
         return out
 
-    def network(self, frames, motion) -> list[np.ndarray]:
-        rgb = [resize_rgb(f, self.size) for f in frames]
-        feats = self.features(rgb) if self.cfg.frozen_backbone else None
+    def trunk_features(self, frames) -> list[dict] | None:
+        """Frozen-trunk features of the frames at the input size (None: the backbone trains,
+        so the model runs its own trunk)."""
+        if not self.cfg.frozen_backbone:
+            return None
+        return self.features([resize_rgb(f, self.size) for f in frames])
+
+    def network(self, frames, motion, feats: list[dict] | None = None) -> list[np.ndarray]:
+        """8-bit maps at the frame size; ``feats``: :meth:`trunk_features` already computed
+        (an ensemble's members with one frozen trunk share them)."""
+        if feats is None:
+            feats = self.trunk_features(frames)
+        rgb = None if feats is not None else [resize_rgb(f, self.size) for f in frames]
 
         def load(i: int) -> dict:
             item = {"motion": None if motion is None else motion[i]}
@@ -245,6 +255,21 @@ def _flow_settings(predictor: VideoPredictor) -> tuple[str, dict]:
     return predictor.flow_method, params
 
 
+def _same_tensors(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _same_trunk(a: VideoPredictor, b: VideoPredictor) -> bool:
+    """Whether two predictors compute the same frozen-trunk features (then they are computed
+    once): both trunks frozen with equal weights, at the same input size, normalisation and
+    precision."""
+    if not (a.cfg.frozen_backbone and b.cfg.frozen_backbone):
+        return False
+    if (a.size, a.cfg.norm, a.precision) != (b.size, b.cfg.norm, b.precision):
+        return False
+    return _same_tensors(a.model.spatial_trunk.state_dict(), b.model.spatial_trunk.state_dict())
+
+
 def _same_motion(a: VideoPredictor, b: VideoPredictor) -> bool:
     """Whether two predictors build the same motion input (then it is computed once)."""
     if (a.size, a.cfg.temporal_input, a.cfg.spec.temporal, a.cfg.magnitude_channel) != (
@@ -256,11 +281,7 @@ def _same_motion(a: VideoPredictor, b: VideoPredictor) -> bool:
     if a.cfg.temporal_input != "prior":
         return True
     pa, pb = a.prior_ckpt, b.prior_ckpt
-    return (
-        pa["model_config"] == pb["model_config"]
-        and pa["model"].keys() == pb["model"].keys()
-        and all(torch.equal(pa["model"][k], pb["model"][k]) for k in pa["model"])
-    )
+    return pa["model_config"] == pb["model_config"] and _same_tensors(pa["model"], pb["model"])
 
 
 class EnsemblePredictor(_ClipPredictor):
@@ -269,9 +290,10 @@ class EnsemblePredictor(_ClipPredictor):
     maps of ``<variant>``, ``<variant>-s1``, ...; ``crf=True`` refines the mean with the first
     bundle's CRF settings (the workflow's ``<variant>-ens<n>+crf``).
 
-    The flow is computed once (the bundles must share its settings) and so is the motion input
-    of bundles that share a motion prior (the seeds of one training set do), so an ensemble of
-    n seeds costs n network passes, not n pipelines.
+    The flow is computed once (the bundles must share its settings), and so are the motion
+    input of bundles that share a motion prior and the features of bundles that share a frozen
+    backbone (the seeds of one training set share both), so an ensemble of n seeds costs one
+    trunk pass and n passes of the heads, not n pipelines.
     """
 
     def __init__(self, predictors: Sequence[VideoPredictor]):
@@ -286,31 +308,43 @@ class EnsemblePredictor(_ClipPredictor):
                     "training set do)"
                 )
         self.predictors = list(predictors)
-        # the first earlier predictor whose motion input each one can reuse
-        self.motion_source = [
-            next(j for j in range(i + 1) if _same_motion(predictors[j], p))
-            for i, p in enumerate(predictors)
-        ]
+        # the first earlier predictor whose motion input (trunk features) each one can reuse
+        self.motion_source = _sources(predictors, _same_motion)
+        self.trunk_source = _sources(predictors, _same_trunk)
 
     def flows(self, frames: Sequence[np.ndarray]) -> np.ndarray:
         return self.predictors[0].flows(frames)
 
     def motion(self, frames, flows) -> list:
         """Each member's motion input, built once per group of members that share it."""
-        built = {}
-        for source in self.motion_source:
-            if source not in built:
-                built[source] = self.predictors[source].motion(frames, flows)
-        return [built[source] for source in self.motion_source]
+        return self._shared(self.motion_source, lambda p: p.motion(frames, flows))
 
     def network(self, frames, motion) -> list[np.ndarray]:
         """The rounded mean of the members' 8-bit maps, frame by frame."""
-        members = [p.network(frames, m) for p, m in zip(self.predictors, motion, strict=True)]
+        feats = self._shared(self.trunk_source, lambda p: p.trunk_features(frames))
+        members = [
+            p.network(frames, m, f) for p, m, f in zip(self.predictors, motion, feats, strict=True)
+        ]
         names = [f"model {i + 1}" for i in range(len(members))]
         return [mean_map(list(maps), names) for maps in zip(*members, strict=True)]
 
     def refine(self, frames, maps) -> list[np.ndarray]:
         return self.predictors[0].refine(frames, maps)
+
+    def _shared(self, sources: list[int], build: Callable[[VideoPredictor], object]) -> list:
+        """``build`` run once per group of members (``sources``: each member's group)."""
+        built = {}
+        for source in sources:
+            if source not in built:
+                built[source] = build(self.predictors[source])
+        return [built[source] for source in sources]
+
+
+def _sources(predictors: Sequence[VideoPredictor], same: Callable) -> list[int]:
+    """For each predictor, the first one (itself or earlier) with which ``same`` holds."""
+    return [
+        next(j for j in range(i + 1) if same(predictors[j], p)) for i, p in enumerate(predictors)
+    ]
 
 
 __all__ = ["STAGES", "EnsemblePredictor", "VideoMaps", "VideoPredictor"]
