@@ -1,7 +1,8 @@
 """Seconds per frame of `stan predict --crf` on an 854x480 clip, per stage, and its peak memory.
 
 Usage: python bench/bench_predict_cli.py [--model BUNDLE] [--video bear] [--frames 80]
-       [--repeats 3] [--threads 2] [--settings exact fast bf16] [--out bench/results/predict_cli.md]
+       [--repeats 3] [--threads 2] [--settings exact fast bf16 ens3 ens3-unshared]
+       [--members A.pt B.pt C.pt] [--out bench/results/predict_cli.md]
        [--quality-videos bus drift-turn] [--quality-frames 40]
 
 Each setting runs the command's own pipeline (``stan.cli.pipeline.VideoPredictor``, what
@@ -13,10 +14,15 @@ worker processes) is its own. Frames are decoded before timing; PNG writing is n
   default full resolution);
 * ``fast``: ``--crf-scale 0.5`` (CRF on a half-size grid);
 * ``bf16``: ``--crf-scale 0.5 --precision bfloat16`` (and the VGG16 trunk in bfloat16 with
-  channels-last memory: faster only on CPUs with bfloat16 instructions, e.g. AVX512-BF16/AMX).
+  channels-last memory: faster only on CPUs with bfloat16 instructions, e.g. AVX512-BF16/AMX);
+* ``ens3``: ``stan predict A.pt B.pt C.pt`` (``stan.cli.pipeline.EnsemblePredictor``), a seed
+  ensemble of the ``--members`` bundles (default: ``--model`` three times), exact numerics: one
+  flow, one prior, one pass of the shared frozen trunk, three passes of the heads;
+* ``ens3-unshared``: the same ensemble with each member running the frozen trunk itself (the
+  command before the trunk was shared), the comparison for ``ens3``.
 
-Without ``--model`` the bundle is built here from networks with random weights in the CPU
-configuration of workflow/configs/davis-cpu.yaml (STAN at 128x224 on the frozen HED VGG16,
+Without ``--model`` the bundle is built here from networks with random weights in
+config.yaml's CPU configuration (STAN at 128x224 on the frozen HED VGG16,
 the default motion prior, DIS flow, config.yaml's CRF): run time does not depend on the weights
 (same layers, same sizes, fixed CRF iterations), the maps are meaningless. Needs the HED weights
 (``--backbone``; default ``results/models/backbone/hed_vgg16.pt``, rule hed_weights).
@@ -47,6 +53,8 @@ SETTINGS = {
     "exact": {"precision": "float32", "crf": None},
     "fast": {"precision": "float32", "crf": {"scale": 0.5}},
     "bf16": {"precision": "bfloat16", "crf": {"scale": 0.5}},
+    "ens3": {"precision": "float32", "crf": None, "members": 3, "share_trunk": True},
+    "ens3-unshared": {"precision": "float32", "crf": None, "members": 3, "share_trunk": False},
 }
 STAGES = ("flow", "prior", "network", "crf")
 
@@ -61,7 +69,7 @@ def frames_of(video: str, n: int):
 
 
 def random_bundle(path: Path, backbone: str) -> None:
-    """A bundle of randomly initialised networks in the davis-cpu configuration (timing only)."""
+    """A bundle of randomly initialised networks in config.yaml's CPU configuration (timing only)."""
     import torch
 
     from stan.inputs.features import trunk_fingerprint
@@ -72,7 +80,7 @@ def random_bundle(path: Path, backbone: str) -> None:
     from stan.prior.model import save_checkpoint as save_prior
     from stan.runtime import save_checkpoint
 
-    config = merged_config([str(REPO / "workflow/configs/davis-cpu.yaml")])
+    config = merged_config([])
     model_cfg = {**config["model"], "variant": "STAN", "backbone_weights": backbone}
     torch.manual_seed(0)
     model = build_model(model_cfg)
@@ -96,18 +104,30 @@ def child(args) -> None:
     import numpy as np
     import torch
 
-    from stan.cli.pipeline import VideoPredictor
+    from stan.cli.pipeline import EnsemblePredictor, VideoPredictor
     from stan.predict.bundle import read_bundle
 
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     setting = SETTINGS[args.child]
     frames, names = frames_of(args.video, args.frames)
-    predictor = VideoPredictor(
-        read_bundle(args.model), device="cpu", backbone_weights=args.backbone,
-        crf=setting["crf"], precision=setting["precision"], workers=args.threads,
-    )  # fmt: skip
-    predictor.predict(frames[: predictor.batch_size], crf=True)  # warm-up: lazy init, kernels
+    n = setting.get("members", 1)
+    models = (args.members or [args.model] * n)[:n] if n > 1 else [args.model]
+    members = [
+        VideoPredictor(
+            read_bundle(model),
+            device="cpu",
+            backbone_weights=args.backbone,
+            crf=setting["crf"],
+            precision=setting["precision"],
+            workers=args.threads,
+        )  # fmt: skip
+        for model in models
+    ]
+    predictor = members[0] if n == 1 else EnsemblePredictor(members)
+    if n > 1 and not setting["share_trunk"]:
+        predictor.trunk_source = list(range(n))
+    predictor.predict(frames[: members[0].batch_size], crf=True)  # warm-up: lazy init, kernels
     result = predictor.predict(frames, crf=True)
     peak = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -123,6 +143,7 @@ def run_child(args, setting: str, save_maps: str = "", video: str = "", frames: 
         sys.executable, __file__, "--child", setting, "--model", args.model,
         "--backbone", args.backbone, "--video", video or args.video, "--frames", str(frames or args.frames),
         "--threads", str(args.threads), "--save-maps", save_maps,
+        *(["--members", *args.members] if args.members else []),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO), "TQDM_DISABLE": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
@@ -165,7 +186,7 @@ def quality(args, random_model: bool, work: Path) -> list[str]:
             from stan.flow.stage import pair_estimator
             from stan.io import to_uint8
 
-            config = merged_config([str(REPO / "workflow/configs/davis-cpu.yaml")])
+            config = merged_config([])
             flows = complete_last_frame(
                 pair_estimator("dis", config["flow"])(frames), frames[0].shape[:2]
             )
@@ -208,7 +229,10 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=80)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
+    parser.add_argument("--settings", nargs="+", default=["exact", "fast", "bf16"],
+                        choices=list(SETTINGS))  # fmt: skip
+    parser.add_argument("--members", nargs="*", default=[],
+                        help="bundles of the ens3 settings (default: --model three times)")  # fmt: skip
     parser.add_argument("--quality-videos", nargs="*", default=[])
     parser.add_argument("--quality-frames", type=int, default=40)
     parser.add_argument("--out", default=None)
@@ -241,7 +265,7 @@ def main() -> None:
     text = "\n".join(
         [
             f"`stan predict --crf` pipeline on DAVIS {args.video}, first {args.frames} frames at "
-            f"854x480; model: {'random weights, davis-cpu configuration' if random_model else args.model}",
+            f"854x480; model: {'random weights, config.yaml CPU configuration' if random_model else args.model}",
             f"Machine: {machine()}; {args.threads} threads; load average {load_before:.1f} before, "
             f"{load_after:.1f} after (CPUs: {os.cpu_count()}); medians of {args.repeats} runs",
             f"Bundle size: {size_mb:.1f} MB",
