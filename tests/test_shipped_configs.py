@@ -147,11 +147,19 @@ def test_every_shipped_config_builds_its_dag(dag_of, name):
 def test_default_config_is_the_davis_cpu_setting(dag_of):
     jobs = dag_of("config.yaml")
     train = jobs_of(jobs, "train_model")
-    assert {j["wildcards"]["variant"] for j in train} == {"OS", "ST", "STC", "STL", "STLC", "STAN"}
+    variants = {j["wildcards"]["variant"] for j in train}
+    assert variants == {"OS", "ST", "STC", "STL", "STLC", "STAN", "STAN-s1", "STAN-s2"}
+    # the seed ensemble and its CRF: the mean of the three STAN seeds' maps
+    ensembles = jobs_of(jobs, "ensemble")
+    assert {(j["wildcards"]["method"], j["wildcards"]["size"]) for j in ensembles} == {
+        ("STAN", "3")
+    }
+    crf = {j["wildcards"]["method"] for j in jobs_of(jobs, "video_crf")}
+    assert crf == {"STAN", "STAN-ens3"}
     for job in train:
         assert job["wildcards"]["trainset"] == "davis"
         assert job["params"]["train"]["input_size"] == [128, 224]
-        assert job["params"]["train"]["steps"] == 600
+        assert job["params"]["train"]["steps"] == 300
         # chosen on the cross-validation folds (README "Cross-validation")
         assert job["params"]["model"]["prior_norm"] == "frame"
         assert job["params"]["model"]["prior_residual"] is True
