@@ -121,7 +121,7 @@ def child(args) -> None:
             crf=setting["crf"],
             precision=setting["precision"],
             workers=args.threads,
-        )  # fmt: skip
+        )
         for model in models
     ]
     predictor = members[0] if n == 1 else EnsemblePredictor(members)
@@ -239,6 +239,9 @@ def main() -> None:
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     parser.add_argument("--save-maps", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.members and len(args.members) != SETTINGS["ens3"]["members"]:
+        parser.error(f"--members takes {SETTINGS['ens3']['members']} bundles (the ens3 settings' "
+                     f"ensemble), got {len(args.members)}")  # fmt: skip
     if args.child:
         child(args)
         return
