@@ -156,6 +156,7 @@ def test_info(dag, capsys):
     assert cli.main(["info", str(dag["bundle"])]) == 0
     info = yaml.safe_load(capsys.readouterr().out)
     assert info["variant"] == "STAN" and info["dataset"] == "synthetic"
+    assert info["initialised_from"] == ""  # the demo trains without appearance pre-training
     assert info["scores"]["STAN"]["maxF"] == pytest.approx(
         pd.read_csv(dag["table"]).set_index("method").loc["STAN", "maxF"]
     )

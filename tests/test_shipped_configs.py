@@ -266,6 +266,18 @@ def test_pre_training_overlay_starts_every_fold_model_from_one_appearance_model(
     assert {j["params"]["init"] for j in jobs_of(plain, "train_model")} == {""}
 
 
+def test_shipped_bundle_config_trains_stan_from_the_appearance_pre_training(dag_of):
+    """davis-all.yaml (rule shipped_bundle): one STAN on all DAVIS training sequences with
+    config.yaml's training recipe, its branches starting from the DUTS pre-training."""
+    jobs = dag_of("davis-all.yaml")
+    (pretrain,) = jobs_of(jobs, "pretrain_appearance")
+    assert pretrain["params"]["pretrain"]["root"] == "../shared/data/DUTS-TR-part"
+    (train,) = jobs_of(jobs, "train_model")
+    assert train["wildcards"] == {"trainset": "davis", "variant": "STAN"}
+    assert train["params"]["init"] == "results/models/pretrain/appearance.pt"
+    assert train["params"]["train"]["steps"] == 300
+
+
 def test_magnitude_overlay_feeds_the_base_flow_magnitude_maps_to_training_and_prediction(dag_of):
     """davis-cv-magnitude.yaml: every temporal model trains and predicts with the base dataset's
     flow-magnitude maps as its second motion channel; davis-cv.yaml alone reads none."""

@@ -250,6 +250,8 @@ def bundle_summary(bundle: dict) -> dict:
         "input_size": list(bundle["stan"]["input_size"]),
         "training_steps": int(bundle["stan"].get("step", 0)),
         "frame_step": int(bundle["stan"].get("train_config", {}).get("frame_step", 1)),
+        # the appearance pre-training its branches started from (config pretrain.root), or ""
+        "initialised_from": bundle["stan"].get("metrics", {}).get("initialised_from", ""),
         "model": model_cfg,
         "backbone": bundle["backbone"],
         "prior": {k: bundle["prior"]["model_config"].get(k) for k in ("feature_mode", "work_scale", "n_segments", "refine")},
