@@ -14,6 +14,14 @@ video's mean F curve). The video peak of ``normalize: video`` is taken over all 
 Printed: per setting, the mean over videos of max F and MAE, the largest per-video drop of max F
 and the number of videos whose max F drops by more than 0.02; the CSV has one row per video and
 setting. Use it on training (validation) videos to choose the ``crf`` section, never on test ones.
+
+Nested choice on cross-validation folds: ``--fold-maps DIR_0 ... DIR_{K-1}`` (instead of
+``--maps``) reads fold k's test videos (``stan.data.folds.fold_videos`` of the base manifest's
+training videos) from DIR_k, e.g. ``results/saliency/davis-cv<k>/STAN``: maps of models that
+never saw those videos. For each fold it then chooses a setting on the other folds' videos
+(that fold's training sequences) and prints the choice with its score on the fold's own videos.
+Rule: the highest mean max F among the settings that lower no video's max F by more than
+``--max-drop``; settings within ``--tie`` of it are ranked by mean MAE.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import markdown_table, merged_config  # noqa: E402
 
 from stan.crf import CRFConfig, refine_map, video_peak  # noqa: E402
+from stan.data.folds import fold_videos  # noqa: E402
 from stan.io import read_gray, read_image, read_mask, to_uint8  # noqa: E402
 from stan.metrics import frame_scores, summarize_frames  # noqa: E402
 
@@ -73,10 +82,49 @@ def video_rows(job: tuple) -> list[dict]:
     return rows
 
 
+def choose(table: pd.DataFrame, max_drop: float, tie: float) -> str:
+    """The setting chosen on ``table``'s videos (rule in the module docstring)."""
+    means = table.groupby("setting", sort=False)[["maxF_after", "MAE_after", "drop"]].agg(
+        {"maxF_after": "mean", "MAE_after": "mean", "drop": "max"}
+    )
+    safe = means[means["drop"] <= max_drop]
+    if safe.empty:
+        raise SystemExit(f"every setting lowers some video's max F by more than {max_drop}")
+    near = safe[safe["maxF_after"] >= safe["maxF_after"].max() - tie]
+    return str(near["MAE_after"].idxmin())
+
+
+def nested_choice(table: pd.DataFrame, folds: list[list[str]], max_drop: float, tie: float):
+    """Per fold: the setting chosen on the other folds' videos, scored on the fold's own."""
+    rows = []
+    for k, test in enumerate(folds):
+        chosen = choose(table[~table["video"].isin(test)], max_drop, tie)
+        own = table[table["video"].isin(test) & (table["setting"] == chosen)]
+        rows.append(
+            [
+                str(k),
+                chosen,
+                f"{own['maxF_before'].mean():.3f}",
+                f"{own['maxF_after'].mean():.3f}",
+                f"{own['MAE_after'].mean():.3f}",
+                f"{own['drop'].max():.3f}",
+            ]
+        )
+    headers = ["fold", "chosen on the other folds", "maxF in", "maxF crf", "MAE crf", "worst drop"]
+    print("Nested choice (each fold's setting chosen on its training sequences):")
+    print(markdown_table(headers, rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--manifest", required=True)
-    parser.add_argument("--maps", required=True, help="folder of <video>/<frame>.png maps")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--maps", help="folder of <video>/<frame>.png maps")
+    where.add_argument(
+        "--fold-maps", nargs="+", help="one maps folder per fold, in fold order (nested choice)"
+    )
+    parser.add_argument("--max-drop", type=float, default=0.02)
+    parser.add_argument("--tie", type=float, default=0.002)
     parser.add_argument("--videos", nargs="*", help="default: every video with a map folder")
     parser.add_argument("--frame-step", type=int, default=1)
     parser.add_argument("--setting", action="append", default=[], help="NAME='{\"key\": value}'")
@@ -92,14 +140,22 @@ def main() -> None:
         settings[name] = CRFConfig.from_dict({**base, **json.loads(values)})
     manifest = pd.read_csv(args.manifest, dtype=str, keep_default_na=False)
     manifest = manifest[manifest["gt"] != ""]
-    videos = args.videos or sorted(
-        v for v in manifest["video"].unique() if Path(args.maps, v).is_dir()
-    )
+    folds = []
+    if args.fold_maps:  # fold k's test videos, read from the k-th folder
+        train = sorted(manifest.loc[manifest["split"] == "train", "video"].unique())
+        folds = [fold_videos(train, len(args.fold_maps), k) for k in range(len(args.fold_maps))]
+        maps_of = {v: d for d, test in zip(args.fold_maps, folds, strict=True) for v in test}
+    else:
+        maps_of = {v: args.maps for v in manifest["video"].unique()}
+    videos = args.videos or sorted(v for v, d in maps_of.items() if Path(d, v).is_dir())
+    missing = [v for v in videos if not Path(maps_of.get(v, ""), v).is_dir()]
+    if missing:
+        raise SystemExit(f"no maps for {missing} under {args.fold_maps or args.maps}")
     jobs = []
     for video in videos:
         rows = manifest[manifest["video"] == video].iloc[:: args.frame_step]
         frames = list(zip(rows["frame"], rows["image"], rows["gt"], strict=True))
-        jobs.append((video, frames, args.maps, settings))
+        jobs.append((video, frames, maps_of[video], settings))
     with ProcessPoolExecutor(args.workers) as pool:
         rows = [row for result in pool.map(video_rows, jobs) for row in result]
     table = pd.DataFrame(rows)
@@ -121,8 +177,14 @@ def main() -> None:
             ]
         )
     headers = ["setting", "maxF in", "maxF crf", "MAE in", "MAE crf", "worst drop", "> 0.02"]
-    print(f"{len(videos)} videos, every {args.frame_step}th annotated frame, maps {args.maps}")
+    print(
+        f"{len(videos)} videos, every {args.frame_step}th annotated frame, maps {args.maps or args.fold_maps}"
+    )
     print(markdown_table(headers, summary))
+    if folds:
+        if set(videos) != {v for test in folds for v in test}:
+            raise SystemExit("--fold-maps needs every fold's videos (drop --videos)")
+        nested_choice(table, folds, args.max_drop, args.tie)
 
 
 if __name__ == "__main__":
