@@ -46,6 +46,8 @@ def test_shipped_bundle_is_the_davis_cpu_setting():
         assert trained[key] == config["train"][key], f"train.{key}"
     pretrained = bundle["stan"]["metrics"].get("initialised_from", "")
     assert bool(pretrained) == bool(config["pretrain"]["root"]), "pretrain.root"
+    for key, value in config["crf"].items():  # what `stan predict --crf` runs
+        assert bundle["crf"][key] == value, f"crf.{key}"
     # keys added after the bundle was written take their defaults, as when the bundle loads
     model = ModelConfig.from_dict(bundle["stan"]["model_config"]).to_dict()
     for key, value in config["model"].items():
