@@ -151,6 +151,8 @@ def main() -> None:
     missing = [v for v in videos if not Path(maps_of.get(v, ""), v).is_dir()]
     if missing:
         raise SystemExit(f"no maps for {missing} under {args.fold_maps or args.maps}")
+    if folds and set(videos) != {v for test in folds for v in test}:
+        raise SystemExit("--fold-maps needs every fold's videos (drop --videos)")
     jobs = []
     for video in videos:
         rows = manifest[manifest["video"] == video].iloc[:: args.frame_step]
@@ -182,8 +184,6 @@ def main() -> None:
     )
     print(markdown_table(headers, summary))
     if folds:
-        if set(videos) != {v for test in folds for v in test}:
-            raise SystemExit("--fold-maps needs every fold's videos (drop --videos)")
         nested_choice(table, folds, args.max_drop, args.tie)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 from conftest import DAVIS_ROOT, REPO, workflow_command
-from snakemake.utils import update_config
+from dag_jobs import merged_config
 
 from stan.cli import main as cli
 from stan.io import read_gray
@@ -28,18 +28,12 @@ SHIPPED = REPO / "stan" / "assets" / "stan-davis.pt"
 VIDEO, FRAMES = "bear", 6
 
 
-def shipped_config() -> dict:
-    """config.yaml with workflow/configs/davis-all.yaml over it: what rule shipped_bundle builds."""
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    update_config(config, yaml.safe_load((REPO / "workflow/configs/davis-all.yaml").read_text()))
-    return config
-
-
 def test_shipped_bundle_is_the_davis_cpu_setting():
     assert cli.DEFAULT_MODEL == SHIPPED and SHIPPED.is_file(), "rebuild: rule shipped_bundle"
     bundle = read_bundle(SHIPPED)
     assert bundle["dataset"] == "davis" and bundle["stan"]["model_config"]["variant"] == "STAN"
-    config = shipped_config()
+    # config.yaml with davis-all.yaml over it: what rule shipped_bundle builds
+    config = merged_config([REPO / "workflow" / "configs" / "davis-all.yaml"])
     # a bundle left behind by a change of config.yaml's training recipe fails here (rebuild it)
     trained = bundle["stan"]["train_config"]
     for key in ("input_size", "batch_size", "steps", "lr", "lr_schedule", "hflip"):
